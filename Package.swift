@@ -1,0 +1,30 @@
+// swift-tools-version:5.9
+import PackageDescription
+
+/// Portable, verifiable diffusion-transformer checkpoints.
+///
+/// System libraries (installed by `scripts/setup.sh`): zlib (CRC-32), libhdf5 (HDF5 files).
+let package = Package(
+    name: "DiTPort",
+    products: [
+        .library(name: "Checkpoint", targets: ["Checkpoint"]),
+        .executable(name: "ckpt", targets: ["ckpt"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
+        .target(
+            name: "Checkpoint",
+            dependencies: ["CZlib", "CHDF5"],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+        ),
+        .executableTarget(
+            name: "ckpt",
+            dependencies: ["Checkpoint", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint"]),
+    ]
+)
