@@ -20,11 +20,13 @@ public enum DTypeConversion {
         return sign | Float16(Float(bitPattern: magnitude)).bitPattern
     }
 
-    /// f32 → bfloat16, round to nearest even; NaN becomes a quiet NaN.
+    /// f32 → bfloat16, round to nearest even. torch's CPU casts differ only in the NaN they produce:
+    /// the vectorised f32/f64 → bf16 kernel (`cvtfp32_bf16`) writes 0xFFFF, the scalar path used for
+    /// f16 → bf16 (`c10::BFloat16`) writes 0x7FC0 — pass the one that matches the source dtype.
     @inline(__always)
-    public static func bfloat16Bits(fromFloat value: Float) -> UInt16 {
+    public static func bfloat16Bits(fromFloat value: Float, nan: UInt16 = 0xFFFF) -> UInt16 {
         let bits = value.bitPattern
-        if value.isNaN { return UInt16(truncatingIfNeeded: (bits >> 16) | 0x0040) }
+        if value.isNaN { return nan }
         let roundingBias = ((bits >> 16) & 1) + 0x7FFF
         return UInt16(truncatingIfNeeded: (bits &+ roundingBias) >> 16)
     }
@@ -41,6 +43,7 @@ public enum DTypeConversion {
             destination.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[0..<(count * from.byteSize)]))
             return
         }
+        let bf16NaN: UInt16 = from == .f16 ? 0x7FC0 : 0xFFFF
         for i in 0..<count {
             let wide: Float
             var double: Double? = nil
@@ -57,7 +60,7 @@ public enum DTypeConversion {
             switch to {
             case .f32: destination.storeBytes(of: wide, toByteOffset: i * 4, as: Float.self)
             case .f16: destination.storeBytes(of: halfBits(fromFloat: wide), toByteOffset: i * 2, as: UInt16.self)
-            case .bf16: destination.storeBytes(of: bfloat16Bits(fromFloat: wide), toByteOffset: i * 2, as: UInt16.self)
+            case .bf16: destination.storeBytes(of: bfloat16Bits(fromFloat: wide, nan: bf16NaN), toByteOffset: i * 2, as: UInt16.self)
             case .f64: destination.storeBytes(of: double ?? Double(wide), toByteOffset: i * 8, as: Double.self)
             default: preconditionFailure("unsupported conversion \(from) → \(to)")
             }
