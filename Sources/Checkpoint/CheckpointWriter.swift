@@ -6,7 +6,8 @@ public struct WriterOptions {
     public var mindsporeSliceBytes = 512 * 1024 * 1024
     /// `.pt`: the archive's top-level folder name (torch uses the target's file stem).
     public var torchArchiveName: String? = nil
-    /// Called after each tensor is written.
+    /// Called after each tensor's bytes have been consumed by the writer (`writeCheckpoint` arranges it;
+    /// writers need not call it).
     public var progress: ((WriteProgress) -> Void)? = nil
 
     public init() {}
@@ -46,11 +47,16 @@ public func writeCheckpoint(_ tensors: [NamedTensor], metadata: [String: String]
     for tensor in tensors where !seen.insert(tensor.name).inserted {
         throw CheckpointError("duplicate tensor name", file: path, tensor: tensor.name)
     }
+    var observed = tensors
+    if let progress = options.progress {
+        let tracker = ProgressTracker(tensors: tensors, callback: progress)
+        observed = try tracker.wrap(tensors)
+    }
     do {
         try AtomicFile.write(to: path) { temporary in
             var options = options
             if options.torchArchiveName == nil { options.torchArchiveName = TorchZipWriter.archiveName(for: path) }
-            try format.writer.write(tensors, metadata: metadata, to: temporary, options: options)
+            try format.writer.write(observed, metadata: metadata, to: temporary, options: options)
         }
     } catch var error as CheckpointError {
         error.file = path

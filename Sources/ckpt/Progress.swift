@@ -1,0 +1,36 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Checkpoint
+
+/// A one-line progress display on stderr (tensors, MB, MB/s), shown only on a terminal.
+final class ProgressLine {
+    private let enabled: Bool
+    private let start = ProgressLine.now()
+    private var lastDraw = 0.0
+
+    init(quiet: Bool) { enabled = !quiet && isatty(STDERR_FILENO) == 1 }
+
+    static func now() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+    }
+
+    func update(_ p: WriteProgress) {
+        guard enabled else { return }
+        let t = ProgressLine.now()
+        guard t - lastDraw > 0.1 || p.tensorsWritten == p.tensorCount else { return }
+        lastDraw = t
+        let mb = Double(p.bytesWritten) / 1e6, total = Double(p.totalBytes) / 1e6
+        let rate = mb / max(t - start, 1e-6)
+        let line = "  \(p.tensorsWritten)/\(p.tensorCount) tensors  \(format(mb))/\(format(total)) MB  \(format(rate)) MB/s"
+        fputs("\r\u{1B}[K" + line, stderr)
+        if p.tensorsWritten == p.tensorCount { fputs("\n", stderr) }
+    }
+
+    private func format(_ x: Double) -> String {
+        let tenths = Int((x * 10).rounded())
+        return "\(tenths / 10).\(tenths % 10)"
+    }
+}
