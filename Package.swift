@@ -16,15 +16,17 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
-        .target(
-            name: "Checkpoint",
-            dependencies: ["CZlib", "CHDF5"],
-            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
-        ),
+        // No unsafe flags: the library must stay usable as a dependency, and bounds/overflow traps stay on
+        // in the parsers as a second line of defence.
+        .target(name: "Checkpoint", dependencies: ["CZlib", "CHDF5"]),
         .executableTarget(
             name: "ckpt",
             dependencies: ["Checkpoint", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint"]),
-    ]
+        // libFuzzer targets (scripts/fuzz.sh); built normally they replay files given on the command line.
+        .target(name: "FuzzSupport", dependencies: ["Checkpoint"]),
+    ] + ["torch-zip", "torch-legacy", "mindspore", "safetensors", "hdf5"].map {
+        .executableTarget(name: "fuzz-\($0)", dependencies: ["Checkpoint", "FuzzSupport"], path: "Sources/fuzz-\($0)")
+    }
 )

@@ -34,10 +34,11 @@ public final class Checkpoint {
     public let file: MappedFile
 
     /// Opens and validates `path`. Errors name the file and, where known, the tensor and byte offset.
-    public init(path: String) throws {
+    /// The format is detected from the bytes unless `format` forces one reader.
+    public init(path: String, as forcedFormat: CheckpointFormat? = nil) throws {
         do {
             let file = try MappedFile(path: path)
-            let format = try CheckpointFormat.detect(file.bytes(0..<min(file.count, 4096 + 8)))
+            let format = try forcedFormat ?? CheckpointFormat.detect(file.bytes(0..<min(file.count, 4096 + 8)))
             let contents: CheckpointContents
             switch format {
             case .torchZip: contents = try TorchZipReader.read(file)

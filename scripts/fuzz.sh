@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Builds and runs one libFuzzer target: scripts/fuzz.sh TARGET [SECONDS] [extra libFuzzer flags]
+#   TARGET: torch-zip | torch-legacy | mindspore | safetensors | hdf5
+# Seeds come from the committed fixtures; new corpus entries and crashes go to fuzz-work/TARGET/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -x /opt/swift/usr/bin/swift ] && export PATH="/opt/swift/usr/bin:$PATH"
+target="$1"; seconds="${2:-600}"; shift $(( $# >= 2 ? 2 : 1 ))
+scripts/setup-system.sh
+swift build -c release --scratch-path .build-fuzz --product "fuzz-$target" \
+    -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING \
+    -Xswiftc -Xclang-linker -Xswiftc -fuse-ld=lld  # gold crashes on ASan-instrumented Swift objects
+work="fuzz-work/$target"; mkdir -p "$work/corpus" "$work/crashes"
+case "$target" in
+    torch-zip) seeds="fixtures/torch fixtures/torch-writer fixtures/demo" ;;
+    torch-legacy) seeds="fixtures/torch" ;;
+    mindspore) seeds="fixtures/mindspore" ;;
+    safetensors) seeds="fixtures/safetensors" ;;
+    hdf5) seeds="fixtures/hdf5" ;;
+    *) echo "unknown target $target" >&2; exit 2 ;;
+esac
+seed_dir="$work/seeds"; rm -rf "$seed_dir"; mkdir -p "$seed_dir"
+for d in $seeds; do
+    [ -d "$d" ] && find "$d" -maxdepth 1 -type f ! -name '*.expected.*' ! -name '*.json' -exec cp {} "$seed_dir/" \;
+done
+ASAN_OPTIONS=detect_leaks=0 ".build-fuzz/release/fuzz-$target" "$work/corpus" "$seed_dir" \
+    -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 -timeout=10 \
+    -artifact_prefix="$work/crashes/" -print_final_stats=1 "$@"
