@@ -24,6 +24,7 @@ let package = Package(
             dependencies: ["Checkpoint", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint"]),
+        .testTarget(name: "CLITests", dependencies: ["ckpt"]),
         // libFuzzer targets (scripts/fuzz.sh); built normally they replay files given on the command line.
         .target(name: "FuzzSupport", dependencies: ["Checkpoint"]),
     ] + ["torch-zip", "torch-legacy", "mindspore", "safetensors", "hdf5"].map {
