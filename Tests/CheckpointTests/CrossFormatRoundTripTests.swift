@@ -10,7 +10,7 @@ final class CrossFormatRoundTripTests: XCTestCase {
     /// A deterministic tensor set covering the dtypes every format stores: 0-d, empty, 1-4-d, NaN
     /// payloads and subnormals included (the bytes are arbitrary; only identity is asserted).
     static func sampleTensors() throws -> [NamedTensor] {
-        var generator = SplitMix64(seed: 42)
+        var generator = RoundTripBytes(seed: 42)
         func bytes(_ count: Int, bool: Bool = false) -> [UInt8] {
             (0..<count).map { _ in bool ? UInt8(generator.next() & 1) : UInt8(truncatingIfNeeded: generator.next()) }
         }
@@ -74,7 +74,7 @@ final class CrossFormatRoundTripTests: XCTestCase {
 }
 
 /// A tiny deterministic PRNG for test data.
-struct SplitMix64 {
+struct RoundTripBytes {
     var state: UInt64
     init(seed: UInt64) { state = seed }
     mutating func next() -> UInt64 {
