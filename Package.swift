@@ -8,7 +8,10 @@ let package = Package(
     name: "DiTPort",
     products: [
         .library(name: "Checkpoint", targets: ["Checkpoint"]),
+        .library(name: "NameMaps", targets: ["NameMaps"]),
         .executable(name: "ckpt", targets: ["ckpt"]),
+        .executable(name: "dit-convert", targets: ["dit-convert"]),
+        .executable(name: "vae-convert", targets: ["vae-convert"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -19,12 +22,15 @@ let package = Package(
         // No unsafe flags: the library must stay usable as a dependency, and bounds/overflow traps stay on
         // in the parsers as a second line of defence.
         .target(name: "Checkpoint", dependencies: ["CZlib", "CHDF5"]),
-        .executableTarget(
-            name: "ckpt",
-            dependencies: ["Checkpoint", .product(name: "ArgumentParser", package: "swift-argument-parser")]
-        ),
+        .target(name: "NameMaps", dependencies: ["Checkpoint"], resources: [.copy("Tables")]),
+        // Shared by the executables: progress line, error reporting, the dit-convert/vae-convert command.
+        .target(name: "CLISupport", dependencies: ["Checkpoint", "NameMaps", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "dit-convert", dependencies: ["CLISupport"]),
+        .executableTarget(name: "vae-convert", dependencies: ["CLISupport"]),
+        .executableTarget(name: "ckpt", dependencies: ["CLISupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint"]),
-        .testTarget(name: "CLITests", dependencies: ["ckpt"]),
+        .testTarget(name: "NameMapsTests", dependencies: ["NameMaps", "Checkpoint"]),
+        .testTarget(name: "CLITests", dependencies: ["ckpt", "dit-convert", "vae-convert"]),
         // libFuzzer targets (scripts/fuzz.sh); built normally they replay files given on the command line.
         .target(name: "FuzzSupport", dependencies: ["Checkpoint"]),
     ] + ["torch-zip", "torch-legacy", "mindspore", "safetensors", "hdf5"].map {

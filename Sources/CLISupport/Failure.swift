@@ -3,21 +3,22 @@ import Glibc
 #endif
 import Checkpoint
 
-/// Runs `body`; a `CheckpointError` becomes one line on stderr and exit status 1.
-func runReportingErrors(_ body: () throws -> Void) {
+/// Runs `body`; any error becomes one line `TOOL: error: ...` on stderr and exit status 1.
+public func runReportingErrors(_ body: () throws -> Void) {
+    let tool = CommandLine.arguments.first.map { String($0.split(separator: "/").last ?? Substring($0)) } ?? "ckpt"
     do {
         try body()
     } catch let error as CheckpointError {
-        fputs("ckpt: error: \(error.description)\n", stderr)
+        fputs("\(tool): error: \(error.description)\n", stderr)
         exit(1)
     } catch {
-        fputs("ckpt: error: \(error)\n", stderr)
+        fputs("\(tool): error: \(error)\n", stderr)
         exit(1)
     }
 }
 
 /// Parses `f32|f16|bf16|f64` (also `fp32`, `float16`, ...).
-func parseDType(_ text: String) throws -> DType {
+public func parseDType(_ text: String) throws -> DType {
     let aliases: [String: DType] = ["fp32": .f32, "float32": .f32, "fp16": .f16, "float16": .f16, "half": .f16,
                                     "bfloat16": .bf16, "fp64": .f64, "float64": .f64]
     if let dtype = DType(rawValue: text) ?? aliases[text], [.f32, .f16, .bf16, .f64].contains(dtype) { return dtype }

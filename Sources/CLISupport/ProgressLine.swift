@@ -4,12 +4,12 @@ import Glibc
 import Checkpoint
 
 /// A one-line progress display on stderr (tensors, MB, MB/s), shown only on a terminal.
-final class ProgressLine {
+public final class ProgressLine {
     private let enabled: Bool
     private let start = ProgressLine.now()
     private var lastDraw = 0.0
 
-    init(quiet: Bool) { enabled = !quiet && isatty(STDERR_FILENO) == 1 }
+    public init(quiet: Bool) { enabled = !quiet && isatty(STDERR_FILENO) == 1 }
 
     static func now() -> Double {
         var ts = timespec()
@@ -17,7 +17,7 @@ final class ProgressLine {
         return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
     }
 
-    func update(_ p: WriteProgress) {
+    public func update(_ p: WriteProgress) {
         guard enabled else { return }
         let t = ProgressLine.now()
         guard t - lastDraw > 0.1 || p.tensorsWritten == p.tensorCount else { return }

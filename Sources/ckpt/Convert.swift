@@ -1,5 +1,6 @@
 import ArgumentParser
 import Checkpoint
+import CLISupport
 
 /// `ckpt convert SRC DST [--dtype f32|f16|bf16] [--select ema]`
 struct Convert: ParsableCommand {

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import ArgumentParser
 import Checkpoint
+import CLISupport
 
 /// `ckpt diff A B`
 struct Diff: ParsableCommand {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Checkpoint
+import CLISupport
 
 /// `ckpt inspect FILE [--json] [--checksum]`
 struct Inspect: ParsableCommand {
