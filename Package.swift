@@ -9,6 +9,7 @@ let package = Package(
     products: [
         .library(name: "Checkpoint", targets: ["Checkpoint"]),
         .library(name: "NameMaps", targets: ["NameMaps"]),
+        .library(name: "Diffusion", targets: ["Diffusion"]),
         .executable(name: "ckpt", targets: ["ckpt"]),
         .executable(name: "dit-convert", targets: ["dit-convert"]),
         .executable(name: "vae-convert", targets: ["vae-convert"]),
@@ -23,6 +24,7 @@ let package = Package(
         // in the parsers as a second line of defence.
         .target(name: "Checkpoint", dependencies: ["CZlib", "CHDF5"]),
         .target(name: "NameMaps", dependencies: ["Checkpoint"], resources: [.copy("Tables")]),
+        .target(name: "Diffusion"),
         // Shared by the executables: progress line, error reporting, the dit-convert/vae-convert command.
         .target(name: "CLISupport", dependencies: ["Checkpoint", "NameMaps", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "dit-convert", dependencies: ["CLISupport"]),
@@ -30,6 +32,7 @@ let package = Package(
         .executableTarget(name: "ckpt", dependencies: ["CLISupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint"]),
         .testTarget(name: "NameMapsTests", dependencies: ["NameMaps", "Checkpoint"]),
+        .testTarget(name: "DiffusionTests", dependencies: ["Diffusion"]),
         .testTarget(name: "CLITests", dependencies: ["ckpt", "dit-convert", "vae-convert"]),
         // libFuzzer targets (scripts/fuzz.sh); built normally they replay files given on the command line.
         .target(name: "FuzzSupport", dependencies: ["Checkpoint"]),
