@@ -72,7 +72,9 @@ public enum ModelConvertCommand {
             writer.mindsporeCRC = options.crc
             let progress = ProgressLine(quiet: options.quiet)
             writer.progress = progress.update
-            try writeCheckpoint(tensors, to: targetPath, format: targetFormat, options: writer)
+            // diffusers' save_pretrained (safetensors.torch.save_file) tags its files {"format": "pt"}.
+            let metadata = targetFormat == .safetensors ? ["format": "pt"] : [:]
+            try writeCheckpoint(tensors, metadata: metadata, to: targetPath, format: targetFormat, options: writer)
             log("wrote \(targetPath) (\(targetFormat.rawValue), \(plan.targetConvention) naming, \(tensors.count) tensors)")
         }
     }
