@@ -25,6 +25,7 @@ let package = Package(
         .target(name: "Checkpoint", dependencies: ["CZlib", "CHDF5"]),
         .target(name: "NameMaps", dependencies: ["Checkpoint"], resources: [.copy("Tables")]),
         .target(name: "Diffusion"),
+        .target(name: "Imaging", dependencies: ["Checkpoint", "CZlib"]),
         // Shared by the executables: progress line, error reporting, the dit-convert/vae-convert command.
         .target(name: "CLISupport", dependencies: ["Checkpoint", "NameMaps", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "dit-convert", dependencies: ["CLISupport"]),
@@ -32,7 +33,7 @@ let package = Package(
         .executableTarget(name: "ckpt", dependencies: ["CLISupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint"]),
         .testTarget(name: "NameMapsTests", dependencies: ["NameMaps", "Checkpoint"]),
-        .testTarget(name: "DiffusionTests", dependencies: ["Diffusion"]),
+        .testTarget(name: "DiffusionTests", dependencies: ["Diffusion", "Imaging", "CZlib"]),
         .testTarget(name: "CLITests", dependencies: ["ckpt", "dit-convert", "vae-convert"]),
         // libFuzzer targets (scripts/fuzz.sh); built normally they replay files given on the command line.
         .target(name: "FuzzSupport", dependencies: ["Checkpoint"]),
