@@ -23,7 +23,7 @@ final class ProgressTracker {
     func wrap(_ tensors: [NamedTensor]) throws -> [NamedTensor] {
         try tensors.enumerated().map { index, named in
             let t = named.tensor
-            let storage = ObservedStorage(base: t.storage) { [unowned self] in self.markDone(index, bytes: t.byteCount) }
+            let storage = ObservedStorage(base: t.storage) { self.markDone(index, bytes: t.byteCount) }  // keeps the tracker alive
             let wrapped = try Tensor(dtype: t.dtype, shape: t.shape, strides: t.strides, storageOffset: t.storageOffset, storage: storage)
             return NamedTensor(name: named.name, tensor: wrapped)
         }
