@@ -26,7 +26,7 @@ final class AdversarialSTMSTests: XCTestCase {
 
     /// Seeded random byte flips of every fixture: each result is read or refused, never a crash.
     func testMutatedFixturesNeverCrash() throws {
-        let directory = try STMS.temporaryDirectory()
+        let directory = try STMS.temporaryDirectory(for: self)
         var generator = MutationRandom(seed: 0x5EED)
         var opened = 0, refused = 0
         for (folder, format) in [("safetensors", CheckpointFormat.safetensors), ("mindspore", .mindspore)] {

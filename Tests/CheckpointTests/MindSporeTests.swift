@@ -46,7 +46,7 @@ final class MindSporeTests: XCTestCase {
     }
 
     func testWriterIsByteIdenticalToSaveCheckpoint() throws {
-        let directory = try STMS.temporaryDirectory()
+        let directory = try STMS.temporaryDirectory(for: self)
         let cases: [(String, Bool, Int?)] = [("dtypes", false, nil), ("crc", true, nil), ("split", false, 1024), ("split_crc", true, 1024)]
         for (name, crc, slice) in cases {
             let relative = "mindspore/\(name).ckpt"
@@ -62,7 +62,7 @@ final class MindSporeTests: XCTestCase {
     }
 
     func testRoundTripSafetensorsToCkptToSafetensorsIsBitIdentical() throws {
-        let directory = try STMS.temporaryDirectory()
+        let directory = try STMS.temporaryDirectory(for: self)
         let source = Fixtures.path("safetensors/roundtrip.safetensors")
         let original = try Checkpoint(path: source)
         try writeCheckpoint(try original.tensors(), to: directory + "/model.ckpt", format: .mindspore)
@@ -80,7 +80,7 @@ final class MindSporeTests: XCTestCase {
     }
 
     func testWriterRefusesWhatMindSporeCannotLoad() throws {
-        let directory = try STMS.temporaryDirectory()
+        let directory = try STMS.temporaryDirectory(for: self)
         func refusal(_ dtype: DType, _ shape: [Int], options: WriterOptions = WriterOptions()) throws -> String {
             let count = shape.reduce(1, *) * dtype.byteSize
             let tensor = try Tensor(dtype: dtype, shape: shape, storage: OwnedStorage([UInt8](repeating: 0, count: count)))
@@ -107,7 +107,7 @@ final class MindSporeTests: XCTestCase {
     /// class produces (fixture written with `checkpoint_pb2`, loaded back by load_checkpoint as (2, 0)).
     func testEmptyTensorIsWrittenAsOneEmptyRecord() throws {
         let relative = "mindspore/empty_record.ckpt"
-        let output = try STMS.temporaryDirectory() + "/empty.ckpt"
+        let output = try STMS.temporaryDirectory(for: self) + "/empty.ckpt"
         try writeCheckpoint(try Fixtures.expectedTensors(relative), to: output, format: .mindspore)
         XCTAssertEqual(try STMS.bytes(output), try STMS.bytes(Fixtures.path(relative)))
         XCTAssertEqual(try Checkpoint(path: output).tensors().first?.tensor.shape, [2, 0])
@@ -115,7 +115,7 @@ final class MindSporeTests: XCTestCase {
 
     /// Protobuf forms MindSpore's parser accepts but its writer never produces, built as raw bytes.
     func testGeneralProtobufForms() throws {
-        let directory = try STMS.temporaryDirectory()
+        let directory = try STMS.temporaryDirectory(for: self)
         func varint(_ value: UInt64) -> [UInt8] { var out: [UInt8] = []; ProtobufWireWriter.appendVarint(value, to: &out); return out }
         func field(_ number: UInt8, _ payload: [UInt8]) -> [UInt8] { [number << 3 | 2] + varint(UInt64(payload.count)) + payload }
         func open(_ bytes: [UInt8]) throws -> Checkpoint {
@@ -148,7 +148,7 @@ final class MindSporeTests: XCTestCase {
     /// Cutting a `.ckpt` exactly between records leaves a valid, shorter file (MindSpore cannot tell
     /// either); every other cut must be refused.
     func testEveryFixtureTruncatedIsRefusedOrAValidPrefix() throws {
-        let directory = try STMS.temporaryDirectory()
+        let directory = try STMS.temporaryDirectory(for: self)
         var refused = 0, prefixes = 0
         for relative in Fixtures.withExpected(in: folder) {
             let bytes = try STMS.bytes(Fixtures.path(relative))

@@ -4,10 +4,11 @@ import XCTest
 
 /// Helpers shared by the safetensors and MindSpore tests.
 enum STMS {
-    /// A fresh temporary directory, removed at process exit by the OS's tmp cleaning.
-    static func temporaryDirectory() throws -> String {
+    /// A fresh temporary directory, removed when `test` finishes.
+    static func temporaryDirectory(for test: XCTestCase) throws -> String {
         let path = NSTemporaryDirectory() + "stms-tests-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        test.addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
         return path
     }
 

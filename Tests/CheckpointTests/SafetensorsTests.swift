@@ -50,7 +50,7 @@ final class SafetensorsTests: XCTestCase {
     }
 
     func testWriterIsByteIdenticalToLibrary() throws {
-        let directory = try STMS.temporaryDirectory()
+        let directory = try STMS.temporaryDirectory(for: self)
         for name in ["dtypes_torch", "dtypes_numpy", "shapes", "names", "roundtrip"] {
             let relative = "safetensors/\(name).safetensors"
             let tensors = try Fixtures.expectedTensors(relative)
@@ -65,7 +65,7 @@ final class SafetensorsTests: XCTestCase {
     /// The reference writes metadata from a HashMap (random order), so only the order may differ.
     func testWriterWithSeveralMetadataKeysMatchesLibraryUpToKeyOrder() throws {
         let relative = "safetensors/metadata.safetensors"
-        let output = try STMS.temporaryDirectory() + "/metadata.safetensors"
+        let output = try STMS.temporaryDirectory(for: self) + "/metadata.safetensors"
         try writeCheckpoint(try Fixtures.expectedTensors(relative), metadata: try STMS.libraryMetadata(relative), to: output, format: .safetensors)
         let written = try STMS.bytes(output), reference = try STMS.bytes(Fixtures.path(relative))
         XCTAssertEqual(written.count, reference.count)
@@ -83,7 +83,7 @@ final class SafetensorsTests: XCTestCase {
 
     func testWriterRefusesComplex128() throws {
         let tensor = try Tensor(dtype: .c128, shape: [1], storage: OwnedStorage([UInt8](repeating: 0, count: 16)))
-        let output = try STMS.temporaryDirectory() + "/c128.safetensors"
+        let output = try STMS.temporaryDirectory(for: self) + "/c128.safetensors"
         XCTAssertThrowsError(try writeCheckpoint([NamedTensor(name: "z", tensor: tensor)], to: output, format: .safetensors)) { error in
             let message = (error as? CheckpointError)?.description ?? ""
             XCTAssertTrue(message.contains("safetensors has no c128 (complex128) dtype"), message)
@@ -93,7 +93,7 @@ final class SafetensorsTests: XCTestCase {
     }
 
     func testEmptyTensorListWritesTheMinimalFile() throws {
-        let output = try STMS.temporaryDirectory() + "/empty.safetensors"
+        let output = try STMS.temporaryDirectory(for: self) + "/empty.safetensors"
         try writeCheckpoint([], to: output, format: .safetensors)
         // safetensors: serialize({}) == 8-byte length 8, then "{}" padded with spaces.
         XCTAssertEqual(try STMS.bytes(output), [8, 0, 0, 0, 0, 0, 0, 0] + Array("{}      ".utf8))
@@ -102,7 +102,7 @@ final class SafetensorsTests: XCTestCase {
 
     /// Header forms the reference accepts (README / serde semantics), built as raw bytes.
     func testLenientHeaderFormsTheReferenceAccepts() throws {
-        let directory = try STMS.temporaryDirectory()
+        let directory = try STMS.temporaryDirectory(for: self)
         func file(_ header: String, data: [UInt8] = []) throws -> Checkpoint {
             let text = Array(header.utf8)
             let path = directory + "/h\(UUID().uuidString).safetensors"
@@ -123,7 +123,7 @@ final class SafetensorsTests: XCTestCase {
     }
 
     func testEveryFixtureTruncatedIsRefused() throws {
-        let directory = try STMS.temporaryDirectory()
+        let directory = try STMS.temporaryDirectory(for: self)
         for relative in Fixtures.withExpected(in: folder) {
             let bytes = try STMS.bytes(Fixtures.path(relative))
             let points = STMS.truncationPoints(bytes.count)

@@ -60,7 +60,7 @@ enum MindSporeReader {
 
     /// Builds the value of one run of same-tag records.
     static func assemble(_ run: [MindSporeRecord], file: MappedFile) throws -> Node {
-        let first = run[0]
+        guard let first = run.first else { throw CheckpointError("internal error: empty record run") }
         for record in run.dropFirst() where record.dims != first.dims || record.tensorType != first.tensorType {
             throw CheckpointError("split record has \(record.tensorType) \(record.dims) but the first record of this tensor has \(first.tensorType) \(first.dims)",
                                   tensor: first.tag, offset: record.offset)
