@@ -57,7 +57,10 @@ final class CrossFormatRoundTripTests: XCTestCase {
                 try writeCheckpoint(fromA1, to: b, format: second)
                 let fromB = try Checkpoint(path: b).tensors()
                 try assertSameTensors(fromB, original, "\(firstExt)→\(secondExt)")
-                let a2 = "\(dir)/a2-\(firstExt)-via-\(secondExt).\(firstExt)"
+                // Same file name as a1 (a .pt archive is named after the file's stem), another folder.
+                let via = "\(dir)/via-\(secondExt)"
+                try FileManager.default.createDirectory(atPath: via, withIntermediateDirectories: true)
+                let a2 = "\(via)/a1-\(firstExt).\(firstExt)"
                 // Restore the first file's tensor order (safetensors sorts by dtype, then name).
                 let order = Dictionary(uniqueKeysWithValues: fromA1.enumerated().map { ($1.name, $0) })
                 try writeCheckpoint(fromB.sorted { order[$0.name]! < order[$1.name]! }, to: a2, format: first)
