@@ -16,6 +16,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
@@ -26,6 +27,7 @@ let package = Package(
         .target(name: "NameMaps", dependencies: ["Checkpoint"], resources: [.copy("Tables")]),
         .target(name: "Diffusion"),
         .target(name: "Imaging", dependencies: ["Checkpoint", "CZlib"]),
+        .target(name: "Sampling", dependencies: ["Diffusion", "Imaging", "Checkpoint", "NameMaps", "Yams"]),
         // Shared by the executables: progress line, error reporting, the dit-convert/vae-convert command.
         .target(name: "CLISupport", dependencies: ["Checkpoint", "NameMaps", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "dit-convert", dependencies: ["CLISupport"]),
@@ -33,7 +35,7 @@ let package = Package(
         .executableTarget(name: "ckpt", dependencies: ["CLISupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint"]),
         .testTarget(name: "NameMapsTests", dependencies: ["NameMaps", "Checkpoint"]),
-        .testTarget(name: "DiffusionTests", dependencies: ["Diffusion", "Imaging", "CZlib"]),
+        .testTarget(name: "DiffusionTests", dependencies: ["Diffusion", "Imaging", "CZlib", "Sampling"]),
         .testTarget(name: "CLITests", dependencies: ["ckpt", "dit-convert", "vae-convert"]),
         // libFuzzer targets (scripts/fuzz.sh); built normally they replay files given on the command line.
         .target(name: "FuzzSupport", dependencies: ["Checkpoint"]),
