@@ -3,38 +3,10 @@ import XCTest
 
 /// End-to-end tests of the `ckpt` executable: exit codes, one-line errors, atomic outputs.
 final class CkptCLITests: XCTestCase {
-    static var packageRoot: URL {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }
-        return url
-    }
-
-    static var ckptBinary: URL { Bundle.main.bundleURL.appendingPathComponent("ckpt") }
-    static let demo = packageRoot.appendingPathComponent("fixtures/demo/tiny-dit-train.pt").path
-
-    struct Result { let status: Int32; let stdout: String; let stderr: String }
+    static let demo = ToolRunner.packageRoot.appendingPathComponent("fixtures/demo/tiny-dit-train.pt").path
 
     @discardableResult
-    func ckpt(_ arguments: String...) throws -> Result {
-        let process = Process()
-        process.executableURL = Self.ckptBinary
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: stdout, stderr: stderr)
-    }
-
-    func temporaryDirectory() throws -> String {
-        let dir = NSTemporaryDirectory() + "cli-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(atPath: dir) }
-        return dir
-    }
+    func ckpt(_ arguments: String...) throws -> ToolRunner.Result { try ToolRunner.run("ckpt", arguments) }
 
     func testConvertTrainingCheckpointEMAToEveryFormatAndDiffClean() throws {
         let dir = try temporaryDirectory()
@@ -99,7 +71,7 @@ final class CkptCLITests: XCTestCase {
         // `a` is written as a dataset first; `a/b` then needs a group named `a`: the HDF5 writer fails
         // after real bytes went to the temporary file.
         let dir = try temporaryDirectory()
-        let source = Self.packageRoot.appendingPathComponent("fixtures/cli/collide.safetensors").path
+        let source = ToolRunner.packageRoot.appendingPathComponent("fixtures/cli/collide.safetensors").path
         let target = "\(dir)/collide.h5"
         let result = try ckpt("convert", source, target, "--quiet")
         XCTAssertEqual(result.status, 1)

@@ -4,29 +4,10 @@ import XCTest
 /// `dit-convert` / `vae-convert` against files made by the real peers (fixtures/convert, written by
 /// fixtures/generate/gen_convert.py with the official DiT code, diffusers and MindSpore).
 final class ModelConvertCLITests: XCTestCase {
-    static let convert = CkptCLITests.packageRoot.appendingPathComponent("fixtures/convert").path
+    static let convert = ToolRunner.packageRoot.appendingPathComponent("fixtures/convert").path
     static func fixture(_ name: String) -> String { convert + "/" + name }
 
-    func tool(_ name: String, _ arguments: [String]) throws -> CkptCLITests.Result {
-        let process = Process()
-        process.executableURL = Bundle.main.bundleURL.appendingPathComponent(name)
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return .init(status: process.terminationStatus, stdout: stdout, stderr: stderr)
-    }
-
-    func temporaryDirectory() throws -> String {
-        let dir = NSTemporaryDirectory() + "convert-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(atPath: dir) }
-        return dir
-    }
+    func tool(_ name: String, _ arguments: [String]) throws -> ToolRunner.Result { try ToolRunner.run(name, arguments) }
 
     func bytes(_ path: String) throws -> Data { try Data(contentsOf: URL(fileURLWithPath: path)) }
 
