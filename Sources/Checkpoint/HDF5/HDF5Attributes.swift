@@ -46,9 +46,9 @@ enum HDF5Attributes {
 
     /// Every attribute of `object` that is a single string (scalar or one element), by name.
     /// Numeric attributes and string arrays are skipped.
-    static func scalarStrings(_ object: hid_t) throws -> [String: String] {
+    static func scalarStrings(_ object: hid_t, objectPath: String) throws -> [String: String] {
         var result: [String: String] = [:]
-        for name in try attributeNames(object) {
+        for name in try attributeNames(object, objectPath: objectPath) {
             let attribute = try HDF5Handle.check(H5Aopen(object, name, hdf5DefaultList), close: H5Aclose, "cannot open attribute '\(name)'")
             if let values = try strings(of: attribute.id, name: name), values.count == 1 {
                 result[name] = values[0]
@@ -63,7 +63,7 @@ enum HDF5Attributes {
     }
 
     /// The attribute names of `object` in name order, in one libhdf5 pass (at most `maxAttributeCount`).
-    private static func attributeNames(_ object: hid_t) throws -> [String] {
+    private static func attributeNames(_ object: hid_t, objectPath: String) throws -> [String] {
         let list = NameList()
         var index: hsize_t = 0
         let status = withExtendedLifetime(list) {
@@ -75,8 +75,8 @@ enum HDF5Attributes {
                 return 0
             }, Unmanaged.passUnretained(list).toOpaque())
         }
-        guard status >= 0 else { throw HDF5Library.failure("cannot list attributes") }
-        guard !list.overflowed else { throw CheckpointError("more than \(maxAttributeCount) attributes on one object") }
+        guard status >= 0 else { throw HDF5Library.failure("cannot list the attributes of '\(objectPath)'") }
+        guard !list.overflowed else { throw CheckpointError("more than \(maxAttributeCount) attributes on '\(objectPath)'") }
         return list.names
     }
 

@@ -41,6 +41,13 @@ enum HDF5Library {
         body()
     }
 
+    /// The linked libhdf5's version, e.g. `1.10.8`.
+    static var version: String {
+        var major: UInt32 = 0, minor: UInt32 = 0, release: UInt32 = 0
+        guard H5get_libversion(&major, &minor, &release) >= 0 else { return "unknown" }
+        return "\(major).\(minor).\(release)"
+    }
+
     /// An error for a failed libhdf5 call, with libhdf5's own innermost message appended when it has one.
     static func failure(_ message: String, tensor: String? = nil, offset: Int? = nil) -> CheckpointError {
         var text = [CChar](repeating: 0, count: 512)

@@ -10,7 +10,8 @@ import CHDF5
 /// Not covered: reading chunked data past the budget (decompression happens in process later), and
 /// systems where `fork` fails (the file is then parsed in process without the guard).
 enum HDF5Preflight {
-    static let timeoutMilliseconds = 30_000
+    /// How long the child may take (a `var` so tests can shorten it).
+    nonisolated(unsafe) static var timeoutMilliseconds = 30_000
     static let dataBudget = 256 << 20
 
     /// Throws when the child could not get through the file. Caller holds the `HDF5Library` lock, so

@@ -19,7 +19,7 @@ enum HDF5Reader {
         try HDF5Library.serialized {
             try HDF5Preflight.check(path: file.path)
             let h5 = try HDF5OpenFile(path: file.path)
-            let metadata = try HDF5Attributes.scalarStrings(h5.file.id)
+            let metadata = try HDF5Attributes.scalarStrings(h5.file.id, objectPath: "/")
             let named: [(name: String, path: String)]
             if let weightsGroup = try HDF5KerasLayout.weightsGroup(h5) {
                 let datasets = try HDF5Walk.datasets(in: h5, under: weightsGroup)

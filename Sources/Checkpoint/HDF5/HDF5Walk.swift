@@ -52,7 +52,7 @@ struct HDF5Walk {
         for link in try HDF5Walk.links(of: group, order: order, limit: Int(clamping: info.nlinks), prefix: prefix) {
             let name = String(decoding: link.name, as: UTF8.self)
             let path = prefix + name
-            guard name != ".", !link.name.contains(0x2F) else {
+            guard !link.name.isEmpty, name != ".", !link.name.contains(0x2F) else {
                 throw CheckpointError("link name '\(name)' in '\(prefix.isEmpty ? "/" : prefix)' is not a plain name")
             }
             switch link.type {
