@@ -1,15 +1,19 @@
-"""Conversion benchmark: DiT-XL/2-sized fp32 `.pt` → MindSpore `.ckpt`.
+"""Conversion benchmark against MindONE's converters, same machine, same run.
 
-Runs, in the same session and interleaved, (1) the Python baseline doing what MindONE's
-`tools/dit_converter.py` does (`torch.load` + `mindspore.save_checkpoint`), (2) this project's
-converter, (3) `cp` of the source as a floor, and reports wall time and peak RSS of each (rusage of
-the child process), the ratios, and whether the two `.ckpt` files are byte-identical.
+Runs, interleaved, (1) the Python baseline doing what MindONE's converter does, (2) this project's
+tool, (3) `cp` of the source as a floor, and reports wall time and peak RSS of each (rusage of the
+child process), the ratios, and whether the two `.ckpt` files are byte-identical.
 
-    ~/fixtures-venv/bin/python scripts/bench/convert_benchmark.py [--repeats 3] [--work bench-work]
-        [--tool ".build/release/ckpt convert --quiet {src} {dst}"]
+    ~/fixtures-venv/bin/python scripts/bench/convert_benchmark.py --family dit [--tool ckpt|dit-convert]
+    ~/fixtures-venv/bin/python scripts/bench/convert_benchmark.py --family vae
 
-The 2.7 GB source is generated once with torch (random weights, official DiT-XL/2 names and shapes,
-292 tensors, 675,129,632 parameters) and is not committed.
+- dit: a DiT-XL/2-sized fp32 `.pt` (random weights, official names and shapes, 292 tensors,
+  675,129,632 parameters, 2.7 GB); baseline = tools/dit_converter.py (`torch.load` +
+  `mindspore.save_checkpoint`).
+- vae: an sd-vae-ft-mse-sized VAE (diffusers AutoencoderKL, random weights, old attention names as on
+  the hub, 248 tensors, 335 MB safetensors); baseline = tools/vae_converter.py (safe_open, rename by the
+  paired name lists, reshape, `mindspore.save_checkpoint`), reproduced in fixtures/generate/gen_convert.py.
+Sources are generated once under --work and not committed. Build first: swift build -c release.
 """
 import argparse
 import os
@@ -19,10 +23,23 @@ import subprocess
 import sys
 import time
 
+VAE_BASELINE = r"""
+import sys
+sys.path.insert(0, sys.argv[3])
+import gen_convert as g
+from safetensors import safe_open
+src, dst = sys.argv[1], sys.argv[2]
+with safe_open(src, framework="pt") as f:
+    shapes = {k: f.get_slice(k).get_shape() for k in f.keys()}
+import torch
+lines_pt, lines_ms = g.mindone_vae_name_lists({k: torch.empty(v) for k, v in shapes.items()})
+g.mindone_vae_converter(src, dst, lines_pt, lines_ms)
+"""
+
 BASELINE = r"""
 import sys, torch, mindspore as ms
 src, dst = sys.argv[1], sys.argv[2]
-sd = torch.load(src, map_location="cpu")
+sd = torch.load(src, map_location="cpu")  # argv[3] (fixtures/generate) unused here
 if "state_dict" in sd:
     sd = sd["state_dict"]
 ms.save_checkpoint([{"name": k, "data": ms.Tensor(v.cpu().detach().numpy())} for k, v in sd.items()], dst)
@@ -56,6 +73,21 @@ def make_source(path):
     torch.save(sd, path)
 
 
+def make_vae_source(path):
+    import torch
+    from diffusers import AutoencoderKL
+    from safetensors.torch import save_file
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "generate"))
+    import gen_convert as g
+    torch.manual_seed(0)
+    vae = AutoencoderKL(in_channels=3, out_channels=3, latent_channels=4, down_block_types=["DownEncoderBlock2D"] * 4,
+                        up_block_types=["UpDecoderBlock2D"] * 4, block_out_channels=[128, 256, 512, 512],
+                        layers_per_block=2, norm_num_groups=32, sample_size=256)
+    state = {k: v.contiguous() for k, v in g.to_legacy_attention_names(vae.state_dict()).items()}
+    assert len(state) == 248 and sum(t.numel() for t in state.values()) == 83_653_863
+    save_file(state, path)
+
+
 def run(cmd):
     """Wall seconds and peak RSS (MB) of one child process."""
     start = time.perf_counter()
@@ -72,13 +104,27 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--work", default="bench-work")
-    parser.add_argument("--tool", default=".build/release/ckpt convert --quiet {src} {dst}")
+    parser.add_argument("--family", choices=["dit", "vae"], default="dit")
+    parser.add_argument("--tool", choices=["ckpt", "dit-convert", "vae-convert"], default=None)
     args = parser.parse_args()
     os.makedirs(args.work, exist_ok=True)
-    src = os.path.join(args.work, "DiT-XL-2-256x256.pt")
+    generate = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "fixtures", "generate")
+    if args.family == "dit":
+        src = os.path.join(args.work, "DiT-XL-2-256x256.pt")
+        baseline = [sys.executable, "-c", BASELINE]
+        make = make_source
+        tool = args.tool or "dit-convert"
+    else:
+        src = os.path.join(args.work, "sd-vae-ft-mse-old-names.safetensors")
+        baseline = [sys.executable, "-c", VAE_BASELINE]
+        make = make_vae_source
+        tool = args.tool or "vae-convert"
+    template = {"ckpt": ".build/release/ckpt convert --quiet {src} {dst}",
+                "dit-convert": ".build/release/dit-convert --quiet --source {src} --target {dst}",
+                "vae-convert": ".build/release/vae-convert --quiet --source {src} --target {dst}"}[tool]
     if not os.path.exists(src):
         print("generating", src, file=sys.stderr)
-        make_source(src)
+        make(src)
     base_out, tool_out, copy_out = (os.path.join(args.work, n) for n in ("baseline.ckpt", "swift.ckpt", "copy.pt"))
     results = {"baseline": [], "swift": [], "cp": []}
     for r in range(args.repeats):
@@ -87,9 +133,9 @@ def main():
                 os.chmod(output, 0o644)  # mindspore saves read-only files
                 os.remove(output)
             if name == "baseline":
-                cmd = [sys.executable, "-c", BASELINE, src, base_out]
+                cmd = baseline + [src, base_out, generate]
             elif name == "swift":
-                cmd = shlex.split(args.tool.format(src=src, dst=tool_out))
+                cmd = shlex.split(template.format(src=src, dst=tool_out))
             else:
                 cmd = ["cp", src, copy_out]
             results[name].append(run(cmd))
@@ -98,8 +144,9 @@ def main():
     med = {k: (statistics.median(t for t, _ in v), max(m for _, m in v)) for k, v in results.items()}
     print("| command | median wall (s) | peak RSS (MB) |")
     print("|---|---|---|")
-    print(f"| Python baseline (torch.load + mindspore.save_checkpoint) | {med['baseline'][0]:.2f} | {med['baseline'][1]:.0f} |")
-    print(f"| `{args.tool.format(src='SRC', dst='DST')}` | {med['swift'][0]:.2f} | {med['swift'][1]:.1f} |")
+    label = "tools/dit_converter.py (torch.load + mindspore.save_checkpoint)" if args.family == "dit" else "tools/vae_converter.py (safe_open + rename + reshape + mindspore.save_checkpoint)"
+    print(f"| MindONE {label} | {med['baseline'][0]:.2f} | {med['baseline'][1]:.0f} |")
+    print(f"| `{template.format(src='SRC', dst='DST').replace('.build/release/', '')}` | {med['swift'][0]:.2f} | {med['swift'][1]:.1f} |")
     print(f"| `cp` (floor) | {med['cp'][0]:.2f} | {med['cp'][1]:.0f} |")
     print()
     print(f"speed-up vs baseline: {med['baseline'][0] / med['swift'][0]:.1f}x; time vs cp: {med['swift'][0] / med['cp'][0]:.2f}x; "
