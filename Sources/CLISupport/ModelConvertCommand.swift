@@ -44,19 +44,18 @@ public enum ModelConvertCommand {
     public static func run(_ options: ModelConvertOptions, family: ModelFamily) {
         runReportingErrors {
             let log: (String) -> Void = { if !options.quiet { print($0) } }
-            let (sourceFile, diffusersConfig) = try resolveSource(options.source)
-            let checkpoint = try Checkpoint(path: sourceFile)
-            let (stateDict, container) = try pickStateDict(checkpoint, use: options.use)
-            log("source: \(sourceFile) (\(checkpoint.format.rawValue)\(container.map { ", \($0)" } ?? ""), \(stateDict.count) tensors)")
+            let source = try ModelSource(path: options.source, use: options.use)
+            let sourceFile = source.file
+            log("source: \(sourceFile) (\(source.checkpoint.format.rawValue)\(source.container.map { ", \($0)" } ?? ""), \(source.tensors.count) tensors)")
 
             let (targetPath, targetFormat) = try resolveTarget(options.target, source: sourceFile)
             let to = options.to ?? defaultConvention(for: targetFormat, family: family)
             var library = try TableLibrary.builtIn()
             for path in options.table { library.add(try NameTable(contentsOf: path)) }
-            let inputSize = options.imageSize.map { $0 / 8 } ?? diffusersConfig?["sample_size"].flatMap { $0 as? Int }
+            let inputSize = options.imageSize.map { $0 / 8 } ?? source.diffusersSampleSize
             let plan: ModelConversion
             do {
-                plan = try ModelConversion.plan(stateDict, family: family, from: options.from, to: to, library: library, inputSize: inputSize)
+                plan = try ModelConversion.plan(source.tensors, family: family, from: options.from, to: to, library: library, inputSize: inputSize)
             } catch let error as NameTableError {
                 throw CheckpointError(error.description, file: sourceFile)
             }
@@ -77,39 +76,6 @@ public enum ModelConvertCommand {
             try writeCheckpoint(tensors, metadata: metadata, to: targetPath, format: targetFormat, options: writer)
             log("wrote \(targetPath) (\(targetFormat.rawValue), \(plan.targetConvention) naming, \(tensors.count) tensors)")
         }
-    }
-
-    /// A diffusers model folder becomes its weights file plus its parsed config.json.
-    static func resolveSource(_ path: String) throws -> (String, [String: Any]?) {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw CheckpointError("no such file or folder", file: path)
-        }
-        guard isDirectory.boolValue else {
-            let sibling = (path as NSString).deletingLastPathComponent + "/config.json"
-            return (path, path.hasSuffix(".safetensors") ? readJSON(sibling) : nil)
-        }
-        for name in ["diffusion_pytorch_model.safetensors", "diffusion_pytorch_model.bin", "model.safetensors"] {
-            let candidate = path + "/" + name
-            if FileManager.default.fileExists(atPath: candidate) { return (candidate, readJSON(path + "/config.json")) }
-        }
-        throw CheckpointError("folder has no diffusion_pytorch_model.safetensors or .bin", file: path)
-    }
-
-    static func readJSON(_ path: String) -> [String: Any]? {
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        return (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
-    }
-
-    /// Picks the weights: `ema`/`model` of a training checkpoint, `state_dict`, or the root.
-    static func pickStateDict(_ checkpoint: Checkpoint, use: String) throws -> ([NamedTensor], String?) {
-        if checkpoint.root["ema"] != nil || checkpoint.root["model"] != nil {
-            guard ["ema", "model"].contains(use) else { throw CheckpointError("--use takes ema or model", file: checkpoint.path) }
-            guard checkpoint.root[use] != nil else { throw CheckpointError("training checkpoint has no '\(use)' entry", file: checkpoint.path) }
-            return (try checkpoint.tensors(select: use), "training checkpoint, using '\(use)'")
-        }
-        if checkpoint.root["state_dict"] != nil { return (try checkpoint.tensors(select: "state_dict"), "using 'state_dict'") }
-        return (try checkpoint.tensors(), nil)
     }
 
     /// A target without an extension is a folder (created), the file named after the source, as MindONE does.
