@@ -1,0 +1,3 @@
+// OpenBLAS through pkg-config `openblas` (Debian: libopenblas-dev, pthread variant). Its cblas.h also
+// declares openblas_set_num_threads / openblas_get_corename / openblas_get_config.
+#include <cblas.h>

@@ -1,0 +1,91 @@
+/// A read-only parameter tensor in f32, f16 or bf16, living in memory the runtime owns or in a mapped
+/// checkpoint file. Half-precision weights are widened to f32 on use, a block of rows at a time.
+public struct Weight: @unchecked Sendable {
+    /// How the elements are stored.
+    public enum Elements {
+        case f32(UnsafePointer<Float>)
+        case f16(UnsafePointer<UInt16>)
+        case bf16(UnsafePointer<UInt16>)
+    }
+
+    public let shape: [Int]
+    public let elements: Elements
+    /// Keeps the memory alive (an owned allocation, or the checkpoint whose mapping holds the bytes).
+    public let owner: AnyObject
+
+    public init(shape: [Int], elements: Elements, owner: AnyObject) {
+        self.shape = shape
+        self.elements = elements
+        self.owner = owner
+    }
+
+    /// A weight that owns a copy of `values`.
+    public init(shape: [Int], values: [Float]) {
+        precondition(values.count == shape.reduce(1, *), "\(values.count) values for shape \(shape)")
+        let buffer = OwnedFloats(count: values.count)
+        values.withUnsafeBufferPointer { buffer.pointer.update(from: $0.baseAddress!, count: values.count) }
+        self.init(shape: shape, elements: .f32(UnsafePointer(buffer.pointer)), owner: buffer)
+    }
+
+    public var count: Int { shape.reduce(1, *) }
+    /// Elements per leading-dimension row (`in` for a Linear `[out, in]`, `C·k·k` for a conv).
+    public var rowLength: Int { shape.dropFirst().reduce(1, *) }
+    public var isHalfPrecision: Bool {
+        if case .f32 = elements { return false }
+        return true
+    }
+
+    /// Calls `body` with rows `rows` as contiguous f32 (`rows.count × rowLength`): a pointer into the
+    /// weight itself for f32, else a temporary widened copy.
+    public func withFloatRows<R>(_ rows: Range<Int>, _ body: (UnsafePointer<Float>) throws -> R) rethrows -> R {
+        let start = rows.lowerBound * rowLength, n = rows.count * rowLength
+        switch elements {
+        case .f32(let p):
+            return try body(p + start)
+        case .f16(let p):
+            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: max(n, 1))  // [rows, rowLength] f32
+            defer { scratch.deallocate() }
+            HalfConversion.widenHalf(p + start, scratch, count: n)
+            return try body(scratch)
+        case .bf16(let p):
+            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: max(n, 1))  // [rows, rowLength] f32
+            defer { scratch.deallocate() }
+            HalfConversion.widenBFloat16(p + start, scratch, count: n)
+            return try body(scratch)
+        }
+    }
+
+    /// All elements as f32 (for small parameters: biases, norms, tables).
+    public func floats() -> [Float] {
+        withFloatRows(0..<(shape.first ?? 1)) { Array(UnsafeBufferPointer(start: $0, count: count)) }
+    }
+}
+
+/// A 64-byte-aligned f32 allocation freed with its owner.
+public final class OwnedFloats: @unchecked Sendable {
+    public let pointer: UnsafeMutablePointer<Float>
+    public let count: Int
+
+    public init(count: Int) {
+        self.count = count
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * 4, alignment: 64)
+        pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
+    }
+
+    deinit { UnsafeMutableRawPointer(pointer).deallocate() }
+}
+
+/// A 64-byte-aligned allocation of 16-bit elements (half-precision weights copied out of a file whose
+/// bytes are not aligned for direct use).
+public final class OwnedHalves: @unchecked Sendable {
+    public let pointer: UnsafeMutablePointer<UInt16>
+    public let count: Int
+
+    public init(count: Int) {
+        self.count = count
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * 2, alignment: 64)
+        pointer = raw.bindMemory(to: UInt16.self, capacity: max(count, 1))
+    }
+
+    deinit { UnsafeMutableRawPointer(pointer).deallocate() }
+}

@@ -1,0 +1,73 @@
+import Kernels
+
+/// Per-forward scratch buffers shared by all blocks (allocated once per call, not per block).
+final class DiTScratch {
+    let modulation: OwnedFloats  // [N, 6D] f32
+    let normed: OwnedFloats  // [N·T, D] f32
+    let qkv: OwnedFloats  // [N·T, 3D] f32
+    let attention: OwnedFloats  // [N·T, D] f32
+    let branch: OwnedFloats  // [N·T, D] f32
+    let hidden: OwnedFloats  // [N·T, mlp] f32
+
+    init(batch: Int, rows: Int, dim: Int, mlp: Int) {
+        modulation = OwnedFloats(count: batch * 6 * dim)
+        normed = OwnedFloats(count: rows * dim)
+        qkv = OwnedFloats(count: rows * 3 * dim)
+        attention = OwnedFloats(count: rows * dim)
+        branch = OwnedFloats(count: rows * dim)
+        hidden = OwnedFloats(count: rows * mlp)
+    }
+}
+
+/// One adaLN-Zero DiT block (official `DiTBlock`):
+/// `x += gate_msa · attn(modulate(norm1(x), shift_msa, scale_msa))`,
+/// `x += gate_mlp · mlp(modulate(norm2(x), shift_mlp, scale_mlp))`, the six vectors being the chunks
+/// of `adaLN_modulation(c) = Linear(SiLU(c))` in that order.
+struct DiTBlock {
+    let modulation: Weight  // [6D, D]
+    let modulationBias: [Float]  // [6D]
+    let qkv: Weight  // [3D, D]
+    let qkvBias: [Float]  // [3D]
+    let proj: Weight  // [D, D]
+    let projBias: [Float]  // [D]
+    let fc1: Weight  // [mlp, D]
+    let fc1Bias: [Float]  // [mlp]
+    let fc2: Weight  // [D, mlp]
+    let fc2Bias: [Float]  // [D]
+
+    init(_ weights: ModelWeights, prefix: String, dim d: Int) throws {
+        modulation = try weights.weight(prefix + "adaLN_modulation.1.weight", shape: [6 * d, d])
+        modulationBias = try weights.floats(prefix + "adaLN_modulation.1.bias", count: 6 * d)
+        qkv = try weights.weight(prefix + "attn.qkv.weight", shape: [3 * d, d])
+        qkvBias = try weights.floats(prefix + "attn.qkv.bias", count: 3 * d)
+        proj = try weights.weight(prefix + "attn.proj.weight", shape: [d, d])
+        projBias = try weights.floats(prefix + "attn.proj.bias", count: d)
+        fc1 = try weights.weight(prefix + "mlp.fc1.weight")
+        fc1Bias = try weights.floats(prefix + "mlp.fc1.bias", count: fc1.shape[0])
+        fc2 = try weights.weight(prefix + "mlp.fc2.weight", shape: [d, fc1.shape[0]])
+        fc2Bias = try weights.floats(prefix + "mlp.fc2.bias", count: d)
+    }
+
+    var mlpWidth: Int { fc1.shape[0] }
+
+    /// Updates `x` (`[N·T, D]` f32) in place; `siluC` is `SiLU(c)`, `[N, D]` f32.
+    func forward(_ x: UnsafeMutablePointer<Float>, siluC: UnsafePointer<Float>, batch: Int, tokens: Int, heads: Int, scratch: DiTScratch) {
+        let d = proj.shape[0], rows = batch * tokens
+        let mod = scratch.modulation.pointer
+        Linear.forward(siluC, rows: batch, weight: modulation, bias: modulationBias, output: mod)
+        // Chunk k of batch item n starts at mod + n·6D + k·D.
+        func chunk(_ k: Int) -> (Int) -> UnsafePointer<Float> { { row in UnsafePointer(mod + (row / tokens) * 6 * d + k * d) } }
+
+        Normalization.layerNormModulate(x, scratch.normed.pointer, rows: rows, dim: d, eps: 1e-6, shift: chunk(0), scale: chunk(1))
+        Linear.forward(scratch.normed.pointer, rows: rows, weight: qkv, bias: qkvBias, output: scratch.qkv.pointer)
+        Attention.fusedQKV(scratch.qkv.pointer, batch: batch, tokens: tokens, heads: heads, headDim: d / heads, output: scratch.attention.pointer)
+        Linear.forward(scratch.attention.pointer, rows: rows, weight: proj, bias: projBias, output: scratch.branch.pointer)
+        Elementwise.gatedResidual(x, scratch.branch.pointer, rows: rows, dim: d, gate: chunk(2))
+
+        Normalization.layerNormModulate(x, scratch.normed.pointer, rows: rows, dim: d, eps: 1e-6, shift: chunk(3), scale: chunk(4))
+        Linear.forward(scratch.normed.pointer, rows: rows, weight: fc1, bias: fc1Bias, output: scratch.hidden.pointer)
+        Elementwise.geluTanh(scratch.hidden.pointer, count: rows * mlpWidth)
+        Linear.forward(scratch.hidden.pointer, rows: rows, weight: fc2, bias: fc2Bias, output: scratch.branch.pointer)
+        Elementwise.gatedResidual(x, scratch.branch.pointer, rows: rows, dim: d, gate: chunk(5))
+    }
+}

@@ -1,0 +1,154 @@
+import Kernels
+
+/// A Conv2d layer bound to its weights (`name.weight` `[out, in, k, k]`, `name.bias` `[out]`).
+struct ConvLayer {
+    let conv: Conv2D
+    let weight: Weight
+    let bias: [Float]
+
+    init(_ weights: ModelWeights, _ name: String, stride: Int = 1, padding: (top: Int, left: Int, bottom: Int, right: Int)? = nil) throws {
+        weight = try weights.weight(name + ".weight")
+        guard weight.shape.count == 4, weight.shape[2] == weight.shape[3] else {
+            throw ModelError("weight '\(name).weight' has shape \(weight.shape), expected [out, in, k, k]")
+        }
+        let k = weight.shape[2], same = k / 2
+        conv = Conv2D(inChannels: weight.shape[1], outChannels: weight.shape[0], kernel: k, stride: stride,
+                      padding: padding ?? (same, same, same, same))
+        bias = try weights.floats(name + ".bias", count: weight.shape[0])
+    }
+
+    /// `x` `[N, in, H, W]` → `[N, out, H', W']`.
+    func callAsFunction(_ x: FloatTensor) -> FloatTensor {
+        let (n, h, w) = (x.shape[0], x.shape[2], x.shape[3])
+        let (oh, ow) = conv.outputSize(height: h, width: w)
+        return FloatTensor(shape: [n, conv.outChannels, oh, ow]) { out in
+            x.withUnsafeBufferPointer { conv.forward($0.baseAddress!, batch: n, height: h, width: w, weight: weight, bias: bias, output: out.baseAddress!) }
+        }
+    }
+
+    /// `residual + conv(x)` (the convolution accumulated onto the residual, no extra pass).
+    func callAsFunction(_ x: FloatTensor, addingTo residual: FloatTensor) -> FloatTensor {
+        var out = residual
+        out.withUnsafeMutableBufferPointer { o in
+            x.withUnsafeBufferPointer {
+                conv.forward($0.baseAddress!, batch: x.shape[0], height: x.shape[2], width: x.shape[3], weight: weight, bias: bias,
+                             output: o.baseAddress!, accumulate: true)
+            }
+        }
+        return out
+    }
+}
+
+/// GroupNorm with affine parameters (eps 1e-6), optionally fused with the SiLU that follows it.
+struct GroupNormLayer {
+    let gamma: [Float]  // [C]
+    let beta: [Float]  // [C]
+    let groups: Int
+
+    init(_ weights: ModelWeights, _ name: String, groups: Int) throws {
+        gamma = try weights.floats(name + ".weight")
+        beta = try weights.floats(name + ".bias", count: gamma.count)
+        guard gamma.count % groups == 0 else { throw ModelError("'\(name)' has \(gamma.count) channels, not divisible into \(groups) groups") }
+        self.groups = groups
+    }
+
+    /// `x` `[N, C, H, W]` (or `[N, C, L]`) → same shape.
+    func callAsFunction(_ x: FloatTensor, silu: Bool) -> FloatTensor {
+        var out = x
+        let spatial = x.shape.dropFirst(2).reduce(1, *)
+        out.withUnsafeMutableBufferPointer { p in
+            Normalization.groupNorm(p.baseAddress!, p.baseAddress!, batch: x.shape[0], channels: x.shape[1], spatial: spatial,
+                                    groups: groups, eps: 1e-6, gamma: gamma, beta: beta, silu: silu)
+        }
+        return out
+    }
+}
+
+/// diffusers `ResnetBlock2D`: `shortcut(x) + conv2(SiLU(norm2(conv1(SiLU(norm1(x))))))`, the shortcut a
+/// 1×1 conv when the channel count changes (dropout 0, output scale 1).
+struct ResnetBlock {
+    let norm1: GroupNormLayer
+    let conv1: ConvLayer
+    let norm2: GroupNormLayer
+    let conv2: ConvLayer
+    let shortcut: ConvLayer?
+
+    init(_ weights: ModelWeights, _ name: String, groups: Int) throws {
+        norm1 = try GroupNormLayer(weights, name + ".norm1", groups: groups)
+        conv1 = try ConvLayer(weights, name + ".conv1")
+        norm2 = try GroupNormLayer(weights, name + ".norm2", groups: groups)
+        conv2 = try ConvLayer(weights, name + ".conv2")
+        shortcut = weights.tensors[name + ".conv_shortcut.weight"] == nil ? nil : try ConvLayer(weights, name + ".conv_shortcut")
+    }
+
+    func callAsFunction(_ x: FloatTensor) -> FloatTensor {
+        let h = conv1(norm1(x, silu: true))
+        return conv2(norm2(h, silu: true), addingTo: shortcut.map { $0(x) } ?? x)
+    }
+}
+
+/// The mid-block self-attention (diffusers `Attention` from a deprecated attention block): GroupNorm,
+/// one head of width C over the H·W positions, output projection, residual.
+struct SpatialAttention {
+    let norm: GroupNormLayer
+    let projections: [(weight: Weight, bias: [Float])]  // to_q, to_k, to_v: [C, C] each
+    let out: Weight  // [C, C]
+    let outBias: [Float]  // [C]
+
+    init(_ weights: ModelWeights, _ name: String, groups: Int) throws {
+        norm = try GroupNormLayer(weights, name + ".group_norm", groups: groups)
+        let c = norm.gamma.count
+        projections = try ["to_q", "to_k", "to_v"].map {
+            (try weights.weight("\(name).\($0).weight", shape: [c, c]), try weights.floats("\(name).\($0).bias", count: c))
+        }
+        out = try weights.weight(name + ".to_out.0.weight", shape: [c, c])
+        outBias = try weights.floats(name + ".to_out.0.bias", count: c)
+    }
+
+    func callAsFunction(_ x: FloatTensor) -> FloatTensor {
+        let n = x.shape[0], c = x.shape[1], length = x.shape[2] * x.shape[3]
+        let normed = norm(x, silu: false)
+        var tokens = [Float](repeating: 0, count: n * length * c)  // [N, L, C]
+        normed.withUnsafeBufferPointer { src in
+            for item in 0..<n {
+                for ch in 0..<c {
+                    for l in 0..<length { tokens[(item * length + l) * c + ch] = src[(item * c + ch) * length + l] }
+                }
+            }
+        }
+        var qkv = [Float](repeating: 0, count: n * length * 3 * c)  // [N·L, 3C] (q | k | v)
+        var attended = [Float](repeating: 0, count: n * length * c)  // [N·L, C]
+        var projected = [Float](repeating: 0, count: n * length * c)  // [N·L, C]
+        tokens.withUnsafeBufferPointer { t in qkv.withUnsafeMutableBufferPointer { q in
+            for (i, p) in projections.enumerated() {
+                Linear.forward(t.baseAddress!, rows: n * length, weight: p.weight, bias: p.bias, output: q.baseAddress! + i * c, outputStride: 3 * c)
+            }
+        } }
+        qkv.withUnsafeBufferPointer { q in attended.withUnsafeMutableBufferPointer { a in
+            Attention.fusedQKV(q.baseAddress!, batch: n, tokens: length, heads: 1, headDim: c, output: a.baseAddress!)
+        } }
+        attended.withUnsafeBufferPointer { a in projected.withUnsafeMutableBufferPointer { o in
+            Linear.forward(a.baseAddress!, rows: n * length, weight: out, bias: outBias, output: o.baseAddress!)
+        } }
+        return FloatTensor(shape: x.shape) { result in
+            x.withUnsafeBufferPointer { residual in
+                for item in 0..<n {
+                    for ch in 0..<c {
+                        for l in 0..<length {
+                            let at = (item * c + ch) * length + l
+                            result[at] = projected[(item * length + l) * c + ch] + residual[at]
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `F.interpolate(x, scale_factor=2, mode="nearest")` on `[N, C, H, W]`.
+func upsampleNearest2x(_ x: FloatTensor) -> FloatTensor {
+    let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+    return FloatTensor(shape: [n, c, 2 * h, 2 * w]) { out in
+        x.withUnsafeBufferPointer { Resample.nearest2x($0.baseAddress!, planes: n * c, height: h, width: w, output: out.baseAddress!) }
+    }
+}

@@ -1,0 +1,64 @@
+import Kernels
+
+/// When a tensor passes: `max|actual − expected| ≤ atol + rtol · max|expected|`.
+public struct Tolerance: Equatable, CustomStringConvertible {
+    public var atol: Double
+    public var rtol: Double
+
+    public init(atol: Double, rtol: Double) {
+        self.atol = atol
+        self.rtol = rtol
+    }
+
+    /// The DiT criterion: max |Δ| ≤ 1e-5 · max |ref|.
+    public static let dit = Tolerance(atol: 0, rtol: 1e-5)
+    /// The VAE criterion: max |Δ| ≤ 5e-5.
+    public static let vae = Tolerance(atol: 5e-5, rtol: 0)
+
+    public var description: String { "atol \(atol), rtol \(rtol) (of max|ref|)" }
+}
+
+/// How one produced tensor compares with its reference.
+public struct Comparison {
+    public let name: String
+    public let shape: [Int]
+    /// max |actual − expected|.
+    public let maxAbs: Double
+    /// max |actual − expected| / max |expected| (scale-relative, so near-zero elements do not dominate).
+    public let maxRel: Double
+    /// Cosine similarity of the two flattened tensors.
+    public let cosine: Double
+    public let maxReference: Double
+    public let passed: Bool
+    /// Set when the shapes differ (then the numbers are meaningless).
+    public let shapeMismatch: String?
+
+    /// Compares `actual` with `expected`; a nil `actual` (the model produced nothing under that name)
+    /// fails like a shape mismatch.
+    public init(name: String, actual: FloatTensor?, expected: FloatTensor, tolerance: Tolerance) {
+        self.name = name
+        self.shape = expected.shape
+        guard let actual, actual.shape == expected.shape else {
+            shapeMismatch = actual.map { "shape \($0.shape), expected \(expected.shape)" } ?? "not produced by the model"
+            (maxAbs, maxRel, cosine, maxReference, passed) = (.infinity, .infinity, 0, 0, false)
+            return
+        }
+        shapeMismatch = nil
+        var worst = 0.0, reference = 0.0, dot = 0.0, na = 0.0, nb = 0.0
+        var finite = true
+        for (a, b) in zip(actual.values, expected.values) {
+            let (x, y) = (Double(a), Double(b))
+            if !x.isFinite { finite = false }
+            worst = max(worst, abs(x - y))
+            reference = max(reference, abs(y))
+            dot += x * y
+            na += x * x
+            nb += y * y
+        }
+        maxAbs = finite ? worst : .infinity
+        maxReference = reference
+        maxRel = reference > 0 ? maxAbs / reference : (maxAbs == 0 ? 0 : .infinity)
+        cosine = (na > 0 && nb > 0) ? dot / (na.squareRoot() * nb.squareRoot()) : (na == nb ? 1 : 0)
+        passed = finite && maxAbs <= tolerance.atol + tolerance.rtol * reference
+    }
+}
