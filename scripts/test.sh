@@ -1,8 +1,21 @@
 #!/usr/bin/env bash
-# The test command: installs missing system libraries, builds, runs every test.
+# The test command: installs missing system libraries, builds, runs every test (XCTest), and ends with
+# one plain summary line "N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x /opt/swift/usr/bin/swift ] && export PATH="/opt/swift/usr/bin:$PATH"
 scripts/setup-system.sh
 swift build --build-tests
-swift test --skip-build "$@"
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+swift test --skip-build --disable-swift-testing "$@" 2>&1 | tee "$log" || status=$?
+summary=$(grep -E "^[[:space:]]*Executed [0-9]+ tests?, with [0-9]+ failures?" "$log" | tail -n 1 || true)
+executed=$(echo "$summary" | sed -E 's/.*Executed ([0-9]+) tests?.*/\1/')
+failed=$(echo "$summary" | sed -E 's/.*with ([0-9]+) failures?.*/\1/')
+if [ -z "$summary" ]; then
+    echo "no XCTest summary found" >&2
+    exit 1
+fi
+echo "$((executed - failed)) passed, $failed failed"
+exit "$status"
