@@ -1,10 +1,14 @@
 import Kernels
 
 /// A Conv2d layer bound to its weights (`name.weight` `[out, in, k, k]`, `name.bias` `[out]`).
+/// 3×3 stride-1 "same" convolutions run as Winograd F(2×2, 3×3); their transformed weights (16/9 of the
+/// f32 size) are made once at load, or on each call when the weights are kept in half precision (so
+/// `use_fp16` keeps its memory saving). Everything else runs as tiled im2col + GEMM.
 struct ConvLayer {
     let conv: Conv2D
     let weight: Weight
     let bias: [Float]
+    let winograd: Winograd3x3?
 
     init(_ weights: ModelWeights, _ name: String, stride: Int = 1, padding: (top: Int, left: Int, bottom: Int, right: Int)? = nil) throws {
         weight = try weights.weight(name + ".weight")
@@ -15,6 +19,18 @@ struct ConvLayer {
         conv = Conv2D(inChannels: weight.shape[1], outChannels: weight.shape[0], kernel: k, stride: stride,
                       padding: padding ?? (same, same, same, same))
         bias = try weights.floats(name + ".bias", count: weight.shape[0])
+        winograd = ConvLayer.usesWinograd(conv) && !weight.isHalfPrecision ? Winograd3x3(weight: weight) : nil
+    }
+
+    static func usesWinograd(_ conv: Conv2D) -> Bool { conv.kernel == 3 && conv.stride == 1 && conv.padding == (1, 1, 1, 1) }
+
+    func run(_ x: UnsafePointer<Float>, batch n: Int, height h: Int, width w: Int, output: UnsafeMutablePointer<Float>, accumulate: Bool) {
+        if ConvLayer.usesWinograd(conv) {
+            let transform = winograd ?? Winograd3x3(weight: weight)
+            transform.forward(x, batch: n, height: h, width: w, bias: bias, output: output, accumulate: accumulate)
+        } else {
+            conv.forward(x, batch: n, height: h, width: w, weight: weight, bias: bias, output: output, accumulate: accumulate)
+        }
     }
 
     /// `x` `[N, in, H, W]` → `[N, out, H', W']`.
@@ -22,7 +38,7 @@ struct ConvLayer {
         let (n, h, w) = (x.shape[0], x.shape[2], x.shape[3])
         let (oh, ow) = conv.outputSize(height: h, width: w)
         return FloatTensor(shape: [n, conv.outChannels, oh, ow]) { out in
-            x.withUnsafeBufferPointer { conv.forward($0.baseAddress!, batch: n, height: h, width: w, weight: weight, bias: bias, output: out.baseAddress!) }
+            x.withUnsafeBufferPointer { run($0.baseAddress!, batch: n, height: h, width: w, output: out.baseAddress!, accumulate: false) }
         }
     }
 
@@ -31,8 +47,7 @@ struct ConvLayer {
         var out = residual
         out.withUnsafeMutableBufferPointer { o in
             x.withUnsafeBufferPointer {
-                conv.forward($0.baseAddress!, batch: x.shape[0], height: x.shape[2], width: x.shape[3], weight: weight, bias: bias,
-                             output: o.baseAddress!, accumulate: true)
+                run($0.baseAddress!, batch: x.shape[0], height: x.shape[2], width: x.shape[3], output: o.baseAddress!, accumulate: true)
             }
         }
         return out

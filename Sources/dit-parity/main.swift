@@ -59,7 +59,7 @@ struct DiTParity: ParsableCommand {
             if isVAE != (bundle.kind == .vae) { throw CheckpointError("--vae given but the bundle holds \(bundle.kind.rawValue) references", file: reference) }
             let loaded = try ModelLoader.load(model, family: isVAE ? .vae : .dit, options: options)
             let plan = loaded.conversion
-            print("model: \(loaded.path) (\(loaded.format.rawValue), \(plan.sourceConvention) names\(useFP16 ? ", fp16 weights kept" : ""))")
+            print("model: \(loaded.path) (\(loaded.format.rawValue)\(loaded.container.map { ", \($0)" } ?? ""), \(plan.sourceConvention) names\(useFP16 ? ", fp16 weights kept" : ""))")
             print("config: \(plan.configDescription)")
             plan.notes.forEach { print("note: \($0)") }
             print("reference: \(reference) (\(bundle.metadataString("weights").map { "\($0) weights, " } ?? "")\(bundle.metadataString("generator") ?? "unknown generator"))")

@@ -65,3 +65,29 @@ final class ConvolutionTests: XCTestCase {
         XCTAssertEqual(y, [1, 1, 2, 2, 3, 3, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 4, 4, 5, 5, 6, 6])
     }
 }
+
+final class WinogradTests: XCTestCase {
+    /// F(2×2, 3×3) against the im2col convolution (same padding), for even and odd sizes, partial tile
+    /// vectors (widths not a multiple of 16), several chunks, accumulation onto a residual.
+    func testWinogradMatchesDirectConvolution() {
+        for (cin, cout, h, w, budget) in [(3, 5, 8, 8, 1 << 20), (4, 2, 7, 9, 1 << 20), (2, 3, 5, 37, 16 * 2 * 19), (6, 4, 1, 1, 1 << 20), (5, 7, 20, 18, 16 * 5 * 9)] {
+            var rng = TestRandom(seed: UInt64(cin * 100 + h * 10 + w))
+            let x = rng.floats(2 * cin * h * w), weight = Weight(shape: [cout, cin, 3, 3], values: rng.floats(cout * cin * 9, scale: 0.4))
+            let bias = rng.floats(cout), residual = rng.floats(2 * cout * h * w)
+            let direct = Conv2D(inChannels: cin, outChannels: cout, kernel: 3, stride: 1, padding: 1)
+            let winograd = Winograd3x3(weight: weight)
+            let saved = Winograd3x3.chunkBudget
+            Winograd3x3.chunkBudget = budget
+            defer { Winograd3x3.chunkBudget = saved }
+            for accumulate in [false, true] {
+                var want = accumulate ? residual : [Float](repeating: .nan, count: residual.count)
+                var got = want
+                x.withUnsafeBufferPointer { xp in
+                    want.withUnsafeMutableBufferPointer { direct.forward(xp.baseAddress!, batch: 2, height: h, width: w, weight: weight, bias: bias, output: $0.baseAddress!, accumulate: accumulate) }
+                    got.withUnsafeMutableBufferPointer { winograd.forward(xp.baseAddress!, batch: 2, height: h, width: w, bias: bias, output: $0.baseAddress!, accumulate: accumulate) }
+                }
+                XCTAssertLessThan(maxAbsDifference(got, want.map(Double.init)), 2e-5, "\(cin)→\(cout) \(h)×\(w) accumulate \(accumulate)")
+            }
+        }
+    }
+}
