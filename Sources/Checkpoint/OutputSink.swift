@@ -32,6 +32,9 @@ public final class OutputSink {
     private let fd: Int32
     private var buffer: [UInt8] = []  // [≤ bufferLimit] pending bytes
     private let bufferLimit = 1 << 20
+    /// Largest single write(2). Measured on this machine: copying 2.7 GB with 16 MiB writes took 10 s,
+    /// with 1 MiB writes 0.9 s (large copies from freshly mapped pages stall in the kernel).
+    static let chunkBytes = 1 << 20
     /// Bytes written so far (including buffered ones).
     public private(set) var offset: Int = 0
 
@@ -81,7 +84,7 @@ public final class OutputSink {
     private func writeAll(_ bytes: UnsafeRawBufferPointer) throws {
         var done = 0
         while done < bytes.count {
-            let n = Glibc.write(fd, bytes.baseAddress! + done, min(bytes.count - done, 1 << 30))
+            let n = Glibc.write(fd, bytes.baseAddress! + done, min(bytes.count - done, OutputSink.chunkBytes))
             if n < 0 {
                 if errno == EINTR { continue }
                 throw CheckpointError("write failed: \(String(cString: strerror(errno)))", file: path, offset: offset)
