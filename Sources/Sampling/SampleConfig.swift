@@ -22,6 +22,10 @@ public struct SampleConfig: Equatable {
     public var classLabels = [207, 360, 387, 974, 88, 979, 417, 279]
     /// Latent channels guided by CFG: 3 (official DiT, "for exact reproducibility") or 4 (MindONE, diffusers).
     public var cfgChannels = 3
+    /// GroupNorm groups of the VAE (`norm_num_groups`; 32 for the SD VAE; not stored in the weights).
+    public var vaeNormGroups = 32
+    /// Attention heads, for DiT sizes other than the paper's (S/B/L/XL fix it; the weights do not).
+    public var numHeads: Int? = nil
     /// DDIM η (0 = deterministic).
     public var ddimEta = 0.0
     /// Output folder; nil = `samples/<YYYY-mm-ddTHH-MM-SS>` as MindONE does.
@@ -40,6 +44,7 @@ public struct SampleConfig: Equatable {
 
     public struct Failure: Error, CustomStringConvertible {
         public let description: String
+        public init(description: String) { self.description = description }
     }
 
     /// Applies the keys of a YAML mapping; unknown keys are an error, as in MindONE.
@@ -121,6 +126,14 @@ public struct SampleConfig: Equatable {
             guard v == 3 || v == 4 else { throw fail("3 or 4") }
             cfgChannels = v
         case "ddim_eta": ddimEta = try double()
+        case "vae_norm_groups":
+            let v = try int()
+            guard v > 0 else { throw fail("a positive integer") }
+            vaeNormGroups = v
+        case "num_heads":
+            let v = try int()
+            guard v > 0 else { throw fail("a positive integer") }
+            numHeads = v
         case "output_path": outputPath = try string()
         case "noise_file": noiseFile = try string()
         case "save_latents": saveLatents = try string()
@@ -133,7 +146,7 @@ public struct SampleConfig: Equatable {
 
     public static let knownKeys: Set<String> = ["model_name", "image_size", "dit_checkpoint", "vae_checkpoint", "sd_scale_factor",
                                                 "sampling_steps", "guidance_scale", "seed", "ddim_sampling", "dtype", "use_fp16",
-                                                "imagegrid", "num_classes", "class_labels", "cfg_channels", "ddim_eta", "output_path",
+                                                "imagegrid", "num_classes", "class_labels", "cfg_channels", "ddim_eta", "num_heads", "vae_norm_groups", "output_path",
                                                 "noise_file", "save_latents", "save_trajectory"]
 
     /// The respacing string for `create_diffusion` (`"250"`; DDIM uses the same uniform respacing, as MindONE).
