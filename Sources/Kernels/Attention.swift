@@ -32,24 +32,26 @@ public enum Attention {
     public static func attend(q: Operand, k: Operand, v: Operand, output: UnsafeMutablePointer<Float>, outputBatchStride: Int,
                               outputRowStride: Int, batch: Int, queries: Int, keys: Int, heads: Int, headDim: Int, scale: Float,
                               blockQueries: Int = 256) {
-        let block = min(queries, blockQueries)
-        let blocksPerHead = (queries + block - 1) / block
-        let items = batch * heads * blocksPerHead
-        Parallel.forRanges(items) { range in
-            let scores = UnsafeMutablePointer<Float>.allocate(capacity: block * keys)  // [block, keys] f32
-            defer { scores.deallocate() }
-            for item in range {
-                let b = item / (heads * blocksPerHead), h = (item / blocksPerHead) % heads, qb = item % blocksPerHead
-                let q0 = qb * block, rows = min(block, queries - q0)
-                let qp = q.base + b * q.batchStride + q0 * q.rowStride + h * headDim
-                let kp = k.base + b * k.batchStride + h * headDim
-                let vp = v.base + b * v.batchStride + h * headDim
-                let op = output + b * outputBatchStride + q0 * outputRowStride + h * headDim
-                BLAS.sgemm(transB: true, m: rows, n: keys, k: headDim, alpha: scale, a: qp, lda: q.rowStride,
-                           b: kp, ldb: k.rowStride, c: scores, ldc: keys)
-                Softmax.rows(scores, rows: rows, length: keys)
-                BLAS.sgemm(m: rows, n: headDim, k: keys, a: scores, lda: keys, b: vp, ldb: v.rowStride,
-                           c: op, ldc: outputRowStride)
+        Profile.measure("attention") {
+            let block = min(queries, blockQueries)
+            let blocksPerHead = (queries + block - 1) / block
+            let items = batch * heads * blocksPerHead
+            Parallel.forRanges(items) { range in
+                let scores = UnsafeMutablePointer<Float>.allocate(capacity: block * keys)  // [block, keys] f32
+                defer { scores.deallocate() }
+                for item in range {
+                    let b = item / (heads * blocksPerHead), h = (item / blocksPerHead) % heads, qb = item % blocksPerHead
+                    let q0 = qb * block, rows = min(block, queries - q0)
+                    let qp = q.base + b * q.batchStride + q0 * q.rowStride + h * headDim
+                    let kp = k.base + b * k.batchStride + h * headDim
+                    let vp = v.base + b * v.batchStride + h * headDim
+                    let op = output + b * outputBatchStride + q0 * outputRowStride + h * headDim
+                    BLAS.sgemm(transB: true, m: rows, n: keys, k: headDim, alpha: scale, a: qp, lda: q.rowStride,
+                               b: kp, ldb: k.rowStride, c: scores, ldc: keys)
+                    Softmax.rows(scores, rows: rows, length: keys)
+                    BLAS.sgemm(m: rows, n: headDim, k: keys, a: scores, lda: keys, b: vp, ldb: v.rowStride,
+                               c: op, ldc: outputRowStride)
+                }
             }
         }
     }

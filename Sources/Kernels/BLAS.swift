@@ -36,37 +36,39 @@ public enum Linear {
     public static func forward(_ input: UnsafePointer<Float>, rows: Int, weight: Weight, bias: [Float]?,
                                output: UnsafeMutablePointer<Float>, inputStride: Int? = nil, outputStride: Int? = nil,
                                accumulate: Bool = false) {
-        let outFeatures = weight.shape[0], inFeatures = weight.rowLength
-        let lda = inputStride ?? inFeatures, ldc = outputStride ?? outFeatures
-        if let bias { precondition(bias.count == outFeatures, "bias \(bias.count) for \(outFeatures) outputs") }
-        func prefill(_ r: Range<Int>, _ cols: Range<Int>) {
-            guard let bias else { return }
-            bias.withUnsafeBufferPointer { b in
-                for row in r {
-                    let y = output + row * ldc
-                    if accumulate {
-                        for j in cols { y[j] += b[j] }
-                    } else {
-                        for j in cols { y[j] = b[j] }
+        Profile.measure("linear") {
+            let outFeatures = weight.shape[0], inFeatures = weight.rowLength
+            let lda = inputStride ?? inFeatures, ldc = outputStride ?? outFeatures
+            if let bias { precondition(bias.count == outFeatures, "bias \(bias.count) for \(outFeatures) outputs") }
+            func prefill(_ r: Range<Int>, _ cols: Range<Int>) {
+                guard let bias else { return }
+                bias.withUnsafeBufferPointer { b in
+                    for row in r {
+                        let y = output + row * ldc
+                        if accumulate {
+                            for j in cols { y[j] += b[j] }
+                        } else {
+                            for j in cols { y[j] = b[j] }
+                        }
                     }
                 }
             }
-        }
-        let beta: Float = (bias != nil || accumulate) ? 1 : 0
-        if outFeatures >= 128 || rows < 2 * Parallel.threadCount {
-            Parallel.forRanges(outFeatures, grain: 32, alignment: 16) { cols in
-                prefill(0..<rows, cols)
-                weight.withFloatRows(cols) { w in
-                    BLAS.sgemm(transB: true, m: rows, n: cols.count, k: inFeatures, a: input, lda: lda, b: w, ldb: inFeatures,
-                               beta: beta, c: output + cols.lowerBound, ldc: ldc)
+            let beta: Float = (bias != nil || accumulate) ? 1 : 0
+            if outFeatures >= 128 || rows < 2 * Parallel.threadCount {
+                Parallel.forRanges(outFeatures, grain: 32, alignment: 16) { cols in
+                    prefill(0..<rows, cols)
+                    weight.withFloatRows(cols) { w in
+                        BLAS.sgemm(transB: true, m: rows, n: cols.count, k: inFeatures, a: input, lda: lda, b: w, ldb: inFeatures,
+                                   beta: beta, c: output + cols.lowerBound, ldc: ldc)
+                    }
                 }
-            }
-        } else {
-            weight.withFloatRows(0..<outFeatures) { w in
-                Parallel.forRanges(rows, grain: 4) { r in
-                    prefill(r, 0..<outFeatures)
-                    BLAS.sgemm(transB: true, m: r.count, n: outFeatures, k: inFeatures, a: input + r.lowerBound * lda, lda: lda,
-                               b: w, ldb: inFeatures, beta: beta, c: output + r.lowerBound * ldc, ldc: ldc)
+            } else {
+                weight.withFloatRows(0..<outFeatures) { w in
+                    Parallel.forRanges(rows, grain: 4) { r in
+                        prefill(r, 0..<outFeatures)
+                        BLAS.sgemm(transB: true, m: r.count, n: outFeatures, k: inFeatures, a: input + r.lowerBound * lda, lda: lda,
+                                   b: w, ldb: inFeatures, beta: beta, c: output + r.lowerBound * ldc, ldc: ldc)
+                    }
                 }
             }
         }

@@ -39,42 +39,44 @@ public struct Conv2D {
     ///   - accumulate: add the convolution to what `output` holds (a residual) instead of overwriting it.
     public func forward(_ input: UnsafePointer<Float>, batch: Int, height: Int, width: Int, weight: Weight, bias: [Float]?,
                         output: UnsafeMutablePointer<Float>, accumulate: Bool = false) {
-        precondition(weight.shape == [outChannels, inChannels, kernel, kernel], "conv weight \(weight.shape) for \(inChannels)→\(outChannels) k\(kernel)")
-        let (oh, ow) = outputSize(height: height, width: width)
-        let pixels = oh * ow, depth = inChannels * kernel * kernel
-        let pointwise = kernel == 1 && stride == 1 && padding == (0, 0, 0, 0)
-        let tile = pointwise ? pixels : max(64, min(pixels, Conv2D.tileBudget / max(depth, 1)) / 16 * 16)
-        weight.withFloatRows(0..<outChannels) { w in
-            for n in 0..<batch {
-                let x = input + n * inChannels * height * width
-                let y = output + n * outChannels * pixels
-                Parallel.forRanges(pixels, grain: 64, alignment: 16) { range in
-                    var columns: UnsafeMutablePointer<Float>? = nil  // [depth, tile] f32 im2col scratch
-                    if !pointwise { columns = .allocate(capacity: depth * min(tile, range.count)) }
-                    defer { columns?.deallocate() }
-                    var start = range.lowerBound
-                    while start < range.upperBound {
-                        let count = min(tile, range.upperBound - start)
-                        if let bias {
-                            for o in 0..<outChannels {
-                                let row = y + o * pixels + start, b = bias[o]
-                                if accumulate {
-                                    for j in 0..<count { row[j] += b }
-                                } else {
-                                    row.update(repeating: b, count: count)
+        Profile.measure("conv-im2col") {
+            precondition(weight.shape == [outChannels, inChannels, kernel, kernel], "conv weight \(weight.shape) for \(inChannels)→\(outChannels) k\(kernel)")
+            let (oh, ow) = outputSize(height: height, width: width)
+            let pixels = oh * ow, depth = inChannels * kernel * kernel
+            let pointwise = kernel == 1 && stride == 1 && padding == (0, 0, 0, 0)
+            let tile = pointwise ? pixels : max(64, min(pixels, Conv2D.tileBudget / max(depth, 1)) / 16 * 16)
+            weight.withFloatRows(0..<outChannels) { w in
+                for n in 0..<batch {
+                    let x = input + n * inChannels * height * width
+                    let y = output + n * outChannels * pixels
+                    Parallel.forRanges(pixels, grain: 64, alignment: 16) { range in
+                        var columns: UnsafeMutablePointer<Float>? = nil  // [depth, tile] f32 im2col scratch
+                        if !pointwise { columns = .allocate(capacity: depth * min(tile, range.count)) }
+                        defer { columns?.deallocate() }
+                        var start = range.lowerBound
+                        while start < range.upperBound {
+                            let count = min(tile, range.upperBound - start)
+                            if let bias {
+                                for o in 0..<outChannels {
+                                    let row = y + o * pixels + start, b = bias[o]
+                                    if accumulate {
+                                        for j in 0..<count { row[j] += b }
+                                    } else {
+                                        row.update(repeating: b, count: count)
+                                    }
                                 }
                             }
+                            let b: UnsafePointer<Float>, ldb: Int
+                            if let columns {
+                                im2col(x, height: height, width: width, outWidth: ow, pixels: start..<(start + count), into: columns)
+                                (b, ldb) = (UnsafePointer(columns), count)
+                            } else {
+                                (b, ldb) = (x + start, pixels)
+                            }
+                            BLAS.sgemm(m: outChannels, n: count, k: depth, a: w, lda: depth, b: b, ldb: ldb,
+                                       beta: (bias == nil && !accumulate) ? 0 : 1, c: y + start, ldc: pixels)
+                            start += count
                         }
-                        let b: UnsafePointer<Float>, ldb: Int
-                        if let columns {
-                            im2col(x, height: height, width: width, outWidth: ow, pixels: start..<(start + count), into: columns)
-                            (b, ldb) = (UnsafePointer(columns), count)
-                        } else {
-                            (b, ldb) = (x + start, pixels)
-                        }
-                        BLAS.sgemm(m: outChannels, n: count, k: depth, a: w, lda: depth, b: b, ldb: ldb,
-                                   beta: (bias == nil && !accumulate) ? 0 : 1, c: y + start, ldc: pixels)
-                        start += count
                     }
                 }
             }

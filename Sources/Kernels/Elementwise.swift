@@ -2,29 +2,35 @@
 public enum Elementwise {
     /// `x = gelu_tanh(x)` in place over `count` values.
     public static func geluTanh(_ x: UnsafeMutablePointer<Float>, count: Int) {
-        map(x, count: count, GELUTanhFunction.self)
+        Profile.measure("gelu") {
+            map(x, count: count, GELUTanhFunction.self)
+        }
     }
 
     /// `x = silu(x)` in place over `count` values.
     public static func silu(_ x: UnsafeMutablePointer<Float>, count: Int) {
-        map(x, count: count, SiLUFunction.self)
+        Profile.measure("silu") {
+            map(x, count: count, SiLUFunction.self)
+        }
     }
 
     /// `x += gate ⊙ branch` per row of `[rows, dim]` (DiT's gated residual; the product is formed first,
     /// as PyTorch evaluates `x + gate.unsqueeze(1) * branch`).
     public static func gatedResidual(_ x: UnsafeMutablePointer<Float>, _ branch: UnsafePointer<Float>, rows: Int, dim: Int,
                                      gate: (Int) -> UnsafePointer<Float>) {
-        Parallel.forRanges(rows, grain: 8) { range in
-            for r in range {
-                let xr = x + r * dim, br = branch + r * dim, g = gate(r)
-                var j = 0
-                while j + 8 <= dim {
-                    store8(load8(xr + j) + load8(g + j) * load8(br + j), xr + j)
-                    j += 8
-                }
-                while j < dim {
-                    xr[j] = xr[j] + g[j] * br[j]
-                    j += 1
+        Profile.measure("residual") {
+            Parallel.forRanges(rows, grain: 8) { range in
+                for r in range {
+                    let xr = x + r * dim, br = branch + r * dim, g = gate(r)
+                    var j = 0
+                    while j + 8 <= dim {
+                        store8(load8(xr + j) + load8(g + j) * load8(br + j), xr + j)
+                        j += 8
+                    }
+                    while j < dim {
+                        xr[j] = xr[j] + g[j] * br[j]
+                        j += 1
+                    }
                 }
             }
         }
@@ -32,15 +38,17 @@ public enum Elementwise {
 
     /// `y = a + b` over `count` values (`y` may alias `a` or `b`).
     public static func add(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
-        Parallel.forRanges(count, grain: 1 << 14, alignment: 8) { range in
-            var i = range.lowerBound
-            while i + 8 <= range.upperBound {
-                store8(load8(a + i) + load8(b + i), y + i)
-                i += 8
-            }
-            while i < range.upperBound {
-                y[i] = a[i] + b[i]
-                i += 1
+        Profile.measure("add") {
+            Parallel.forRanges(count, grain: 1 << 14, alignment: 8) { range in
+                var i = range.lowerBound
+                while i + 8 <= range.upperBound {
+                    store8(load8(a + i) + load8(b + i), y + i)
+                    i += 8
+                }
+                while i < range.upperBound {
+                    y[i] = a[i] + b[i]
+                    i += 1
+                }
             }
         }
     }

@@ -46,33 +46,35 @@ public struct Winograd3x3 {
     ///   - output: `[batch, out, height, width]` f32.
     public func forward(_ input: UnsafePointer<Float>, batch: Int, height: Int, width: Int, bias: [Float]?,
                         output: UnsafeMutablePointer<Float>, accumulate: Bool = false) {
-        let tilesX = (width + 1) / 2, tilesY = (height + 1) / 2
-        let rowsPerChunk = max(1, min(tilesY, Winograd3x3.chunkBudget / max(16 * inChannels * tilesX, 1)))
-        let pairs = outChannels * inChannels
-        let biasValues = bias ?? [Float](repeating: 0, count: outChannels)
-        for n in 0..<batch {
-            let x = input + n * inChannels * height * width
-            let y = output + n * outChannels * height * width
-            Parallel.forRanges(tilesY, grain: 1) { tileRows in
-                let capacity = min(rowsPerChunk, tileRows.count) * tilesX
-                let v = UnsafeMutablePointer<Float>.allocate(capacity: 16 * inChannels * capacity)  // [16, in, tiles] f32
-                let m = UnsafeMutablePointer<Float>.allocate(capacity: 16 * outChannels * capacity)  // [16, out, tiles] f32
-                let rows = UnsafeMutablePointer<Float>.allocate(capacity: 8 * (tilesX + 9))  // 4 input rows split even / odd
-                defer { v.deallocate(); m.deallocate(); rows.deallocate() }
-                var start = tileRows.lowerBound
-                while start < tileRows.upperBound {
-                    let end = min(tileRows.upperBound, start + rowsPerChunk)
-                    let tiles = (end - start) * tilesX
-                    transformInput(x, height: height, width: width, tileRows: start..<end, tilesX: tilesX, into: v, tiles: tiles, scratch: rows)
-                    for xi in 0..<16 {
-                        BLAS.sgemm(m: outChannels, n: tiles, k: inChannels, a: transformed.pointer + xi * pairs, lda: inChannels,
-                                   b: v + xi * inChannels * tiles, ldb: tiles, c: m + xi * outChannels * tiles, ldc: tiles)
+        Profile.measure("conv-winograd") {
+            let tilesX = (width + 1) / 2, tilesY = (height + 1) / 2
+            let rowsPerChunk = max(1, min(tilesY, Winograd3x3.chunkBudget / max(16 * inChannels * tilesX, 1)))
+            let pairs = outChannels * inChannels
+            let biasValues = bias ?? [Float](repeating: 0, count: outChannels)
+            for n in 0..<batch {
+                let x = input + n * inChannels * height * width
+                let y = output + n * outChannels * height * width
+                Parallel.forRanges(tilesY, grain: 1) { tileRows in
+                    let capacity = min(rowsPerChunk, tileRows.count) * tilesX
+                    let v = UnsafeMutablePointer<Float>.allocate(capacity: 16 * inChannels * capacity)  // [16, in, tiles] f32
+                    let m = UnsafeMutablePointer<Float>.allocate(capacity: 16 * outChannels * capacity)  // [16, out, tiles] f32
+                    let rows = UnsafeMutablePointer<Float>.allocate(capacity: 8 * (tilesX + 9))  // 4 input rows split even / odd
+                    defer { v.deallocate(); m.deallocate(); rows.deallocate() }
+                    var start = tileRows.lowerBound
+                    while start < tileRows.upperBound {
+                        let end = min(tileRows.upperBound, start + rowsPerChunk)
+                        let tiles = (end - start) * tilesX
+                        transformInput(x, height: height, width: width, tileRows: start..<end, tilesX: tilesX, into: v, tiles: tiles, scratch: rows)
+                        for xi in 0..<16 {
+                            BLAS.sgemm(m: outChannels, n: tiles, k: inChannels, a: transformed.pointer + xi * pairs, lda: inChannels,
+                                       b: v + xi * inChannels * tiles, ldb: tiles, c: m + xi * outChannels * tiles, ldc: tiles)
+                        }
+                        biasValues.withUnsafeBufferPointer { b in
+                            transformOutput(m, tiles: tiles, tileRows: start..<end, tilesX: tilesX, height: height, width: width,
+                                            bias: b.baseAddress!, into: y, accumulate: accumulate)
+                        }
+                        start = end
                     }
-                    biasValues.withUnsafeBufferPointer { b in
-                        transformOutput(m, tiles: tiles, tileRows: start..<end, tilesX: tilesX, height: height, width: width,
-                                        bias: b.baseAddress!, into: y, accumulate: accumulate)
-                    }
-                    start = end
                 }
             }
         }

@@ -47,6 +47,9 @@ struct DiTBench: ParsableCommand {
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
+    @Flag(help: "Also report where the time goes, per kernel family (timed runs only).")
+    var profile = false
+
     func run() {
         runReportingErrors {
             if let threads { Parallel.threadCount = threads }
@@ -84,6 +87,7 @@ struct DiTBench: ParsableCommand {
                 ? { _ = try dit.forwardWithCFG(x, t: t, y: labels, cfgScale: 4) }
                 : { _ = try dit.forward(x, t: t, y: labels) }
             let ditTimes = try time(step)
+            let ditProfile = profiled()
             let ditFlop = Double(batch) * ditForwardFLOP(config)
             result["dit_forward_seconds"] = median(ditTimes)
             result["dit_forward_runs"] = ditTimes
@@ -96,6 +100,7 @@ struct DiTBench: ParsableCommand {
             log(String(format: "DiT forward (batch %d%@): median %.3f s over %d runs (%.0f GFLOP, %.1f GFLOP/s); runs %@",
                        batch, batch % 2 == 0 ? ", CFG" : "", median(ditTimes), runs, ditFlop / 1e9, ditFlop / 1e9 / median(ditTimes),
                        ditTimes.map { String(format: "%.3f", $0) }.joined(separator: " ")))
+            report(ditProfile, key: "dit_profile", into: &result, log: log)
             log(String(format: "peak RSS %.2f GB = %.2f × the %.2f GB of weights", Double(peak) / 1e9, Double(peak) / Double(weightBytes), Double(weightBytes) / 1e9))
 
             // VAE
@@ -112,6 +117,7 @@ struct DiTBench: ParsableCommand {
                                     values: (0..<(vaeBatch * vae.config.latentChannels * latent * latent)).map { _ in generator.normal() })
                 let scaled = z.scaled(by: 1 / AutoencoderKL.scalingFactor)
                 let vaeTimes = try time { _ = try vae.decode(scaled) }
+                let vaeProfile = profiled()
                 let vaeFlop = Double(vaeBatch) * decoderFLOP(vae.config, latent: latent)
                 result["vae_decode_seconds"] = median(vaeTimes)
                 result["vae_decode_runs"] = vaeTimes
@@ -121,6 +127,7 @@ struct DiTBench: ParsableCommand {
                 log(String(format: "VAE decode (%d × %d px): median %.3f s over %d runs (%.0f GFLOP, %.1f GFLOP/s); runs %@",
                            vaeBatch, latent * 8, median(vaeTimes), runs, vaeFlop / 1e9, vaeFlop / 1e9 / median(vaeTimes),
                            vaeTimes.map { String(format: "%.3f", $0) }.joined(separator: " ")))
+                report(vaeProfile, key: "vae_profile", into: &result, log: log)
             }
             if json {
                 let data = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
@@ -130,12 +137,29 @@ struct DiTBench: ParsableCommand {
     }
 
     func time(_ body: () throws -> Void) throws -> [Double] {
+        Profile.enabled = false
         for _ in 0..<warmup { try body() }
+        Profile.reset()
+        Profile.enabled = profile
         return try (0..<runs).map { _ in
             let start = DispatchTime.now().uptimeNanoseconds
             try body()
             return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         }
+    }
+}
+
+/// The profile of the timed runs, per run.
+func profiled() -> [(name: String, seconds: Double, calls: Int)] {
+    defer { Profile.enabled = false }
+    return Profile.snapshot()
+}
+
+extension DiTBench {
+    func report(_ profile: [(name: String, seconds: Double, calls: Int)], key: String, into result: inout [String: Any], log: (String) -> Void) {
+        guard self.profile else { return }
+        result[key] = Dictionary(uniqueKeysWithValues: profile.map { ($0.name, $0.seconds / Double(runs)) })
+        log("  per run: " + profile.map { String(format: "%@ %.3f s", $0.name, $0.seconds / Double(runs)) }.joined(separator: ", "))
     }
 }
 
