@@ -53,7 +53,7 @@ let package = Package(
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint"]),
         .testTarget(name: "NameMapsTests", dependencies: ["NameMaps", "Checkpoint"]),
         .testTarget(name: "DiffusionTests", dependencies: ["Diffusion", "Imaging", "CZlib", "Sampling"]),
-        .testTarget(name: "CLITests", dependencies: ["ckpt", "dit-convert", "vae-convert"]),
+        .testTarget(name: "CLITests", dependencies: ["ckpt", "dit-convert", "vae-convert", "dit-sample", "CZlib"]),
         // libFuzzer targets (scripts/fuzz.sh); built normally they replay files given on the command line.
         .target(name: "FuzzSupport", dependencies: ["Checkpoint"]),
     ] + ["torch-zip", "torch-legacy", "mindspore", "safetensors", "hdf5"].map {

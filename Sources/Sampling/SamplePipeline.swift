@@ -61,13 +61,15 @@ public struct SamplePipeline {
                                          nullClass: denoiser.numClasses, noise: &noise, denoise: denoise, onStep: onStep)
         }
         let latentShape = [labels.count, channels, latentSize, latentSize]
-        if let path = config.saveLatents { try LatentDump.write([("latents", latentShape, latents)], to: path) }
         if let path = config.saveTrajectory { try LatentDump.write(trajectory, to: path) }
 
         // vae.decode(samples / 0.18215): the scale is a float32 scalar in torch's arithmetic.
         let scale = Float(config.sdScaleFactor)
         let images = try decoder.decode(latents.map { $0 / scale }, count: labels.count, latentSize: latentSize)
         let size = config.imageSize
+        if let path = config.saveLatents {
+            try LatentDump.write([("latents", latentShape, latents), ("images", [labels.count, 3, size, size], images)], to: path)
+        }
         try FileManager.default.createDirectory(atPath: outputFolder, withIntermediateDirectories: true)
         var files: [String] = []
         if config.imagegrid {

@@ -35,7 +35,7 @@ struct DiTSample: ParsableCommand {
     @Option(help: "GroupNorm groups of the VAE (32 for SD's).") var vaeNormGroups: Int?
     @Option(name: [.customLong("output"), .customLong("output-path")], help: "Output folder (default samples/<timestamp>).") var output: String?
     @Option(name: .customLong("noise"), help: "Inject noise from a safetensors file (z, noise.{step}) instead of the seed.") var noise: String?
-    @Option(help: "Write the final latents to this safetensors file.") var saveLatents: String?
+    @Option(help: "Write the final latents (and the decoded images, [-1, 1] floats) to this safetensors file.") var saveLatents: String?
     @Option(help: "Write every step's latents to this safetensors file.") var saveTrajectory: String?
     @Flag(help: "No progress bar or log.") var quiet = false
 
