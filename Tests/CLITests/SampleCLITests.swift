@@ -113,6 +113,17 @@ final class SampleCLITests: XCTestCase {
         }
     }
 
+    func testInjectedNoiseReproducesTheOfficialLoop() throws {
+        let dump = try Dump(Self.reference)
+        let got = try sample("ddpm25_injected", weights: Self.convert + "/dit-mindone.ckpt", vae: Self.convert + "/vae-diffusers",
+                             extra: ["--sampling-steps", "25", "--class-labels", "5,6", "--ddim-sampling", "false",
+                                     "--noise", ToolRunner.packageRoot.appendingPathComponent("fixtures/sample_e2e/ddpm25.noise.safetensors").path])
+        let expected = dump.floats("ddpm25_injected.latents")
+        let scale = expected.map { abs($0) }.max() ?? 1
+        XCTAssertEqual(got.latents.count, expected.count)
+        XCTAssertLessThanOrEqual((zip(got.latents, expected).map { abs($0 - $1) }.max() ?? .infinity) / scale, 1e-4)
+    }
+
     func testMismatchedImageSizeAndBadLabelsAreClearErrors() throws {
         let dir = try temporaryDirectory()
         let common = ["--dit-checkpoint", Self.convert + "/dit-official.pt", "--vae-checkpoint", Self.convert + "/vae-mindone.ckpt",
