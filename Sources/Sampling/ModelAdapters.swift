@@ -13,7 +13,7 @@ public struct DiTDenoiser: GuidedDenoiser {
 
     public func denoise(x: [Float], timesteps: [Int], labels: [Int], cfgScale: Float, guidedChannels: Int) throws -> [Float] {
         let input = FloatTensor(shape: [timesteps.count, latentChannels, latentSize, latentSize], values: x)
-        if cfgScale > 1 {
+        if cfgScale != 1 {
             return try dit.forwardWithCFG(input, t: timesteps, y: labels, cfgScale: cfgScale,
                                           channels: guidedChannels == 3 ? .official : .allLatent).values
         }

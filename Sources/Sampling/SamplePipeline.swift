@@ -32,7 +32,7 @@ public struct SamplePipeline {
         }
         let diffusion = try GaussianDiffusion(respacing: config.respacing)
         let sampler = DiTSampler(diffusion: diffusion, method: config.ddimSampling ? .ddim(eta: Float(config.ddimEta)) : .ddpm)
-        let guided = config.guidanceScale > 1
+        let guided = config.guidanceScale != 1  // scale 1 is the conditional model itself; anything else mixes in the null label
         let channels = denoiser.latentChannels
         let labels = config.classLabels
         log("sampling \(labels.count) image(s) at \(config.imageSize)×\(config.imageSize): \(config.ddimSampling ? "DDIM" : "DDPM") \(config.samplingSteps) steps, "

@@ -6,7 +6,7 @@ public protocol GuidedDenoiser {
     var latentSize: Int { get }
     /// Number of real classes; `numClasses` itself is the null (unconditional) label.
     var numClasses: Int { get }
-    /// `forward_with_cfg` when `cfgScale > 1` (`x` holds the batch twice, labels end with the null
+    /// `forward_with_cfg` when `cfgScale != 1` (`x` holds the batch twice, labels end with the null
     /// class), plain `forward` otherwise. `x` `[B, C, L, L]` f32 → `[B, 2C, L, L]` f32.
     func denoise(x: [Float], timesteps: [Int], labels: [Int], cfgScale: Float, guidedChannels: Int) throws -> [Float]
 }

@@ -21,7 +21,7 @@ struct DiTSample: ParsableCommand {
     @Option(help: "SD-VAE weights, any format and naming.") var vaeCheckpoint: String?
     @Option(help: "Latent scale factor (0.18215).") var sdScaleFactor: Double?
     @Option(help: "Number of (respaced) sampling steps.") var samplingSteps: Int?
-    @Option(help: "Classifier-free guidance scale (> 1 enables guidance).") var guidanceScale: Double?
+    @Option(help: "Classifier-free guidance scale (1 = off; 0 = unconditional).") var guidanceScale: Double?
     @Option(help: "Seed of the PyTorch-compatible CPU generator.") var seed: Int?
     @Option(help: "true: DDIM (eta --ddim-eta); false: DDPM.") var ddimSampling: Bool?
     @Option(help: "DDIM eta.") var ddimEta: Double?
