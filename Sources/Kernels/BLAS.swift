@@ -1,10 +1,18 @@
 import COpenBLAS
+import Foundation
 
-/// Single-threaded OpenBLAS `sgemm`; the runtime parallelises around it (`Parallel`).
+/// OpenBLAS `sgemm`, single-threaded by default: the runtime parallelises around it (`Parallel`), because
+/// OpenBLAS's own workers spin after each call and slow the elementwise passes in between.
+/// `DITPORT_OPENBLAS_THREADS=n` switches to OpenBLAS threading instead (for comparison, docs/benchmarks.md).
 public enum BLAS {
-    private static let setup: Void = { openblas_set_num_threads(1) }()
+    /// OpenBLAS's own thread count: 1 unless `DITPORT_OPENBLAS_THREADS` asks for more.
+    public static let internalThreads: Int = {
+        ProcessInfo.processInfo.environment["DITPORT_OPENBLAS_THREADS"].flatMap { Int($0) }.map { max(1, $0) } ?? 1
+    }()
 
-    /// Pins OpenBLAS to one thread (idempotent; called by every entry point below).
+    private static let setup: Void = { openblas_set_num_threads(Int32(internalThreads)) }()
+
+    /// Sets OpenBLAS's thread count (idempotent; called by every entry point below).
     @inline(__always) public static func configure() { _ = setup }
 
     /// The OpenBLAS kernel family picked for this CPU (e.g. `Haswell`, `Zen`, `SkylakeX`).
@@ -54,7 +62,13 @@ public enum Linear {
                 }
             }
             let beta: Float = (bias != nil || accumulate) ? 1 : 0
-            if outFeatures >= 128 || rows < 2 * Parallel.threadCount {
+            if BLAS.internalThreads > 1 {
+                prefill(0..<rows, 0..<outFeatures)
+                weight.withFloatRows(0..<outFeatures) { w in
+                    BLAS.sgemm(transB: true, m: rows, n: outFeatures, k: inFeatures, a: input, lda: lda, b: w, ldb: inFeatures,
+                               beta: beta, c: output, ldc: ldc)
+                }
+            } else if outFeatures >= 128 || rows < 2 * Parallel.threadCount {
                 Parallel.forRanges(outFeatures, grain: 32, alignment: 16) { cols in
                     prefill(0..<rows, cols)
                     weight.withFloatRows(cols) { w in
