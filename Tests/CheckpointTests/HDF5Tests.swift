@@ -107,7 +107,7 @@ final class HDF5Tests: XCTestCase {
     func testAdversarialFilesAreRefusedWithSpecificMessages() throws {
         let folder = Fixtures.path("adversarial/hdf5")
         let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/manifest.json"))) as! [String: String]
-        XCTAssertEqual(manifest.count, 17)
+        XCTAssertEqual(manifest.count, 20)
         // global_heap_loop.h5 hangs libhdf5: let the sandboxed pre-pass give up after 3 s, not 30.
         let timeout = HDF5Preflight.timeoutMilliseconds
         HDF5Preflight.timeoutMilliseconds = 3_000
@@ -153,6 +153,40 @@ final class HDF5Tests: XCTestCase {
         }
         // The process is intact: a good file still reads.
         XCTAssertEqual(try Checkpoint(path: Fixtures.path("hdf5/userblock.h5")).tensors().count, 2)
+    }
+
+    /// The pre-pass child's report of variable-length string attributes is parsed with bounds checks:
+    /// a truncated or inconsistent report is an error, and values are found by object and name.
+    func testPreflightReportParsing() throws {
+        func record(_ tag: UInt32, key: UInt64 = 7, name: String = "note", strings: [String] = []) -> [UInt8] {
+            var bytes = withUnsafeBytes(of: tag) { Array($0) } + withUnsafeBytes(of: key) { Array($0) }
+            bytes += withUnsafeBytes(of: UInt32(name.utf8.count)) { Array($0) } + Array(name.utf8)
+            guard tag == 1 else { return bytes }
+            bytes += withUnsafeBytes(of: UInt32(strings.count)) { Array($0) }
+            for string in strings { bytes += withUnsafeBytes(of: UInt32(string.utf8.count)) { Array($0) } + Array(string.utf8) }
+            return bytes
+        }
+        let end = withUnsafeBytes(of: UInt32(5)) { Array($0) }
+        let good = record(1, strings: ["a", "ünï"]) + record(2, name: "bad") + record(3, key: 8, name: "big") + end
+        let parsed = try good.withUnsafeBytes { try HDF5PreflightStrings(parsing: $0) }
+        XCTAssertTrue(parsed.complete)
+        XCTAssertEqual(parsed.value(object: 7, attribute: "note"), .strings(["a", "ünï"]))
+        XCTAssertEqual(parsed.value(object: 7, attribute: "bad"), .unreadable)
+        XCTAssertEqual(parsed.value(object: 8, attribute: "big"), .tooLarge)
+        XCTAssertNil(parsed.value(object: 8, attribute: "note"))
+        let boundaries = [record(1, strings: ["a", "ünï"]).count, record(1, strings: ["a", "ünï"]).count + record(2, name: "bad").count]
+        for cut in 1..<good.count - end.count {
+            let prefix = Array(good.prefix(cut))
+            if boundaries.contains(cut) {  // whole records, no end: parsed, but not complete
+                XCTAssertEqual(try prefix.withUnsafeBytes { try HDF5PreflightStrings(parsing: $0) }.complete, false)
+            } else {
+                XCTAssertThrowsError(try prefix.withUnsafeBytes { try HDF5PreflightStrings(parsing: $0) }, "cut at \(cut)")
+            }
+        }
+        let hugeLength = Array(record(1, strings: ["x"]).dropLast(5)) + withUnsafeBytes(of: UInt32.max) { Array($0) }
+        XCTAssertThrowsError(try hugeLength.withUnsafeBytes { try HDF5PreflightStrings(parsing: $0) })
+        XCTAssertThrowsError(try (end + end).withUnsafeBytes { try HDF5PreflightStrings(parsing: $0) }, "records after the end")
+        XCTAssertThrowsError(try withUnsafeBytes(of: UInt32(99)) { try HDF5PreflightStrings(parsing: $0) }, "unknown tag")
     }
 
     // MARK: writing

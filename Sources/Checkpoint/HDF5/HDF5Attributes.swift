@@ -7,7 +7,10 @@ import CHDF5
 
 /// Reading string attributes: root metadata, Keras `layer_names` / `weight_names` lists and the
 /// `dtype` convention on datasets. Both HDF5 string forms are accepted: fixed-length (numpy `bytes`,
-/// NULLTERM/NULLPAD/SPACEPAD) and variable-length (Python `str`). Caller holds the `HDF5Library` lock.
+/// NULLTERM/NULLPAD/SPACEPAD), read in process (their bytes sit in the object header), and
+/// variable-length (Python `str`), whose values come from the sandboxed pre-pass
+/// (`HDF5PreflightStrings`): they live in the global heap, which libhdf5 1.10 reads without bounds
+/// checks, so this process never dereferences them. Caller holds the `HDF5Library` lock.
 enum HDF5Attributes {
     /// Largest attribute this reader loads (HDF5 keeps attributes in object headers of ≤ 64 KiB
     /// unless dense storage is used; anything far beyond that is not metadata).
@@ -21,21 +24,22 @@ enum HDF5Attributes {
     }
 
     /// The elements of string attribute `name` on `object`; nil when the attribute is absent or is not
-    /// a string. Throws on malformed or oversized attributes.
-    static func strings(_ object: hid_t, _ name: String) throws -> [String]? {
+    /// a string. Throws on malformed or oversized attributes. `vlen` (also below): the pre-pass's
+    /// values of variable-length string attributes.
+    static func strings(_ object: hid_t, _ name: String, _ vlen: HDF5PreflightStrings) throws -> [String]? {
         guard try exists(object, name) else { return nil }
         let attribute = try HDF5Handle.check(H5Aopen(object, name, hdf5DefaultList), close: H5Aclose, "cannot open attribute '\(name)'")
-        return try strings(of: attribute.id, name: name)
+        return try strings(of: attribute.id, on: object, name: name, vlen)
     }
 
     /// The strings of an attribute split by Keras into `name0`, `name1`, … when `name` itself is absent
     /// (done above `HDF5_OBJECT_HEADER_LIMIT`); nil when neither form exists.
-    static func splitStrings(_ object: hid_t, _ name: String) throws -> [String]? {
-        if let whole = try strings(object, name) { return whole }
+    static func splitStrings(_ object: hid_t, _ name: String, _ vlen: HDF5PreflightStrings) throws -> [String]? {
+        if let whole = try strings(object, name, vlen) { return whole }
         var parts: [String] = []
         var index = 0
         while index < maxAttributeCount, try exists(object, "\(name)\(index)") {
-            guard let part = try strings(object, "\(name)\(index)") else {
+            guard let part = try strings(object, "\(name)\(index)", vlen) else {
                 throw CheckpointError("attribute '\(name)\(index)' is not a string array")
             }
             parts += part
@@ -46,11 +50,11 @@ enum HDF5Attributes {
 
     /// Every attribute of `object` that is a single string (scalar or one element), by name.
     /// Numeric attributes and string arrays are skipped.
-    static func scalarStrings(_ object: hid_t, objectPath: String) throws -> [String: String] {
+    static func scalarStrings(_ object: hid_t, objectPath: String, _ vlen: HDF5PreflightStrings) throws -> [String: String] {
         var result: [String: String] = [:]
         for name in try attributeNames(object, objectPath: objectPath) {
             let attribute = try HDF5Handle.check(H5Aopen(object, name, hdf5DefaultList), close: H5Aclose, "cannot open attribute '\(name)'")
-            if let values = try strings(of: attribute.id, name: name), values.count == 1 {
+            if let values = try strings(of: attribute.id, on: object, name: name, vlen), values.count == 1 {
                 result[name] = values[0]
             }
         }
@@ -80,9 +84,9 @@ enum HDF5Attributes {
         return list.names
     }
 
-    /// The elements of an open attribute ([] when it is empty, whatever its type), or nil when it does
-    /// not hold strings.
-    private static func strings(of attribute: hid_t, name: String) throws -> [String]? {
+    /// The elements of open attribute `name` of `object` ([] when it is empty, whatever its type), or
+    /// nil when it does not hold strings.
+    private static func strings(of attribute: hid_t, on object: hid_t, name: String, _ vlen: HDF5PreflightStrings) throws -> [String]? {
         let type = try HDF5Handle.check(H5Aget_type(attribute), close: H5Tclose, "cannot read the type of attribute '\(name)'")
         let space = try HDF5Handle.check(H5Aget_space(attribute), close: H5Sclose, "cannot read the shape of attribute '\(name)'")
         let points = try checkHDF5(H5Sget_simple_extent_npoints(space.id), "cannot count attribute '\(name)'")
@@ -95,7 +99,7 @@ enum HDF5Attributes {
         let count = Int(points)
         let variable = try checkHDF5(H5Tis_variable_str(type.id), "cannot inspect attribute '\(name)'") > 0
         return variable
-            ? try variableLengthStrings(attribute, type: type.id, space: space.id, count: count, name: name)
+            ? try variableLengthStrings(on: object, count: count, name: name, vlen)
             : try fixedLengthStrings(attribute, type: type.id, count: count, name: name)
     }
 
@@ -116,20 +120,25 @@ enum HDF5Attributes {
         }
     }
 
-    private static func variableLengthStrings(_ attribute: hid_t, type: hid_t, space: hid_t, count: Int, name: String) throws -> [String] {
-        let memoryType = try HDF5Handle.check(H5Tcopy(shim_H5T_C_S1()), close: H5Tclose, "cannot create a string type")
-        try checkHDF5(H5Tset_size(memoryType.id, shim_H5T_VARIABLE()), "cannot create a string type")
-        try checkHDF5(H5Tset_cset(memoryType.id, H5Tget_cset(type)), "cannot create a string type")
-        var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: count)  // [count] libhdf5-owned C strings
-        try checkHDF5(H5Aread(attribute, memoryType.id, &pointers), "cannot read attribute '\(name)'")
-        defer { _ = shim_vlen_reclaim(memoryType.id, space, &pointers) }
-        var total = 0
-        return try pointers.map { pointer in
-            guard let pointer else { return "" }
-            let length = strnlen(pointer, maxAttributeBytes + 1)
-            total += length
-            guard total <= maxAttributeBytes else { throw CheckpointError("string attribute '\(name)' exceeds \(maxAttributeBytes) bytes") }
-            return String(decoding: UnsafeRawBufferPointer(start: pointer, count: length), as: UTF8.self)
+    /// The pre-pass child's reading of variable-length string attribute `name` of `object` (never
+    /// `H5Aread` here: see the type's comment).
+    private static func variableLengthStrings(on object: hid_t, count: Int, name: String, _ vlen: HDF5PreflightStrings) throws -> [String] {
+        var key: UInt64 = 0, attributeCount: UInt64 = 0
+        var type: Int32 = 0
+        try checkHDF5(shim_object_info(object, &key, &type, &attributeCount),
+                      "cannot identify the object holding variable-length string attribute '\(name)'")
+        switch vlen.value(object: key, attribute: name) {
+        case .strings(let strings)?:
+            guard strings.count == count else {
+                throw CheckpointError("string attribute '\(name)' read as \(strings.count) strings by the pre-pass, \(count) here; refused")
+            }
+            return strings
+        case .unreadable?:
+            throw CheckpointError("cannot read variable-length string attribute '\(name)' (libhdf5 failed in the sandboxed pre-pass)")
+        case .tooLarge?:
+            throw CheckpointError("string attribute '\(name)' exceeds \(maxAttributeBytes) bytes or \(maxAttributeCount) strings")
+        case nil:
+            throw CheckpointError("variable-length string attribute '\(name)' was not read by the sandboxed pre-pass (\(vlen.missingReason)); refused")
         }
     }
 }

@@ -23,6 +23,11 @@ enum HDF5DatasetTensor {
     /// The dataset at absolute `path`, reported as tensor `name`.
     static func tensor(_ file: HDF5OpenFile, mapped: MappedFile, path: String, name: String) throws -> Tensor {
         let dataset = try file.openDataset(path, tensor: name)
+        // The type first: H5Dget_create_plist converts the fill value to the dataset's type, which for
+        // variable-length types (refused here) would read global-heap data in this process.
+        let fileType = try HDF5Handle.check(H5Dget_type(dataset.id), close: H5Tclose, "cannot read the datatype", tensor: name)
+        let element = try HDF5ElementType.classify(dataset: dataset.id, type: fileType.id, tensor: name,
+                                                   variableLengthStrings: file.variableLengthStrings)
         let create = try HDF5Handle.check(H5Dget_create_plist(dataset.id), close: H5Pclose, "cannot read creation properties", tensor: name)
         let layout = H5Pget_layout(create.id)
         if layout == H5D_VIRTUAL {
@@ -37,8 +42,6 @@ enum HDF5DatasetTensor {
         }
         let filterCount = try checkFilters(create.id, tensor: name)
         let shape = try self.shape(dataset.id, tensor: name)
-        let fileType = try HDF5Handle.check(H5Dget_type(dataset.id), close: H5Tclose, "cannot read the datatype", tensor: name)
-        let element = try HDF5ElementType.classify(dataset: dataset.id, type: fileType.id, tensor: name)
         let byteCount: Int
         do { byteCount = try Tensor.checkedByteCount(dtype: element.dtype, shape: shape) } catch let error as CheckpointError { throw error.forTensor(name) }
         if byteCount == 0 { return try Tensor(dtype: element.dtype, shape: shape, storage: OwnedStorage([])) }

@@ -24,8 +24,9 @@ struct HDF5ElementType {
     /// `dtype` attribute values this package writes and honours (the torch dtype names).
     static let attributeDTypes: [String: DType] = ["bfloat16": .bf16, "float8_e4m3fn": .f8e4m3, "float8_e5m2": .f8e5m2]
 
-    /// Classifies the type of open dataset `dataset`. Caller holds the `HDF5Library` lock.
-    static func classify(dataset: hid_t, type: hid_t, tensor: String) throws -> HDF5ElementType {
+    /// Classifies the type of open dataset `dataset` (`variableLengthStrings`: the pre-pass's values,
+    /// for a variable-length `dtype` attribute). Caller holds the `HDF5Library` lock.
+    static func classify(dataset: hid_t, type: hid_t, tensor: String, variableLengthStrings: HDF5PreflightStrings) throws -> HDF5ElementType {
         func refuse(_ message: String) -> CheckpointError { CheckpointError(message, tensor: tensor) }
         let typeClass = H5Tget_class(type)
         let size = H5Tget_size(type)
@@ -37,7 +38,7 @@ struct HDF5ElementType {
                 throw refuse("\(typeClass == H5T_FLOAT ? "float" : "integer") type with \(H5Tget_precision(type)) significant bits at bit offset \(H5Tget_offset(type)) in \(size) bytes (padded types are not supported)")
             }
             let dtype = typeClass == H5T_FLOAT ? try floatDType(type, size: size, refuse: refuse)
-                                                : try integerDType(type, size: size, dataset: dataset, refuse: refuse)
+                                                : try integerDType(type, size: size, dataset: dataset, vlen: variableLengthStrings, refuse: refuse)
             return HDF5ElementType(dtype: dtype, isBigEndian: order == H5T_ORDER_BE)
         case H5T_ENUM:
             try checkBoolEnum(type, refuse: refuse)
@@ -70,7 +71,8 @@ struct HDF5ElementType {
         }
     }
 
-    private static func integerDType(_ type: hid_t, size: Int, dataset: hid_t, refuse: (String) -> CheckpointError) throws -> DType {
+    private static func integerDType(_ type: hid_t, size: Int, dataset: hid_t, vlen: HDF5PreflightStrings,
+                                     refuse: (String) -> CheckpointError) throws -> DType {
         let signed = H5Tget_sign(type) == H5T_SGN_2
         let plain: DType
         switch size {
@@ -80,7 +82,7 @@ struct HDF5ElementType {
         case 8: plain = signed ? .i64 : .u64
         default: throw refuse("\(size)-byte integers are not supported")
         }
-        guard let marker = try HDF5Attributes.strings(dataset, dtypeAttribute), marker.count == 1,
+        guard let marker = try HDF5Attributes.strings(dataset, dtypeAttribute, vlen), marker.count == 1,
               let marked = attributeDTypes[marker[0]] else { return plain }
         guard marked.byteSize == size else {
             throw refuse("attribute dtype='\(marker[0])' on \(size)-byte integers (it needs \(marked.byteSize)-byte elements)")

@@ -32,7 +32,7 @@ enum HDF5KerasLayout {
     /// must be one of `datasets` (the walk of that group), else a clear error.
     static func orderedWeights(_ file: HDF5OpenFile, groupPath: String, datasets: [String]) throws -> [String] {
         let group = try HDF5Handle.check(H5Gopen2(file.file.id, groupPath, hdf5DefaultList), close: H5Gclose, "cannot open '\(groupPath)'")
-        guard let layers = try HDF5Attributes.splitStrings(group.id, layerNames) else {
+        guard let layers = try HDF5Attributes.splitStrings(group.id, layerNames, file.variableLengthStrings) else {
             throw CheckpointError("Keras group '\(groupPath)' has no string attribute '\(layerNames)'")
         }
         let available = Set(datasets)
@@ -45,7 +45,7 @@ enum HDF5KerasLayout {
             }
             let layerGroup = try HDF5Handle.check(H5Gopen2(group.id, layer, hdf5DefaultList), close: H5Gclose,
                                                   "cannot open layer group '\(layer)'")
-            guard let weights = try HDF5Attributes.splitStrings(layerGroup.id, weightNames) else {
+            guard let weights = try HDF5Attributes.splitStrings(layerGroup.id, weightNames, file.variableLengthStrings) else {
                 throw CheckpointError("layer '\(layer)' has no string attribute '\(weightNames)'")
             }
             for weight in weights {

@@ -10,10 +10,14 @@ final class HDF5OpenFile {
     let linkAccess: HDF5Handle
     /// Dataset access list with the same restrictions.
     let datasetAccess: HDF5Handle
+    /// Variable-length string attribute values read by the sandboxed pre-pass (see `HDF5Attributes`).
+    let variableLengthStrings: HDF5PreflightStrings
 
-    /// Opens `path` read-only. Caller holds the `HDF5Library` lock.
-    init(path: String) throws {
+    /// Opens `path` read-only, with the pre-pass's `variableLengthStrings`. Caller holds the
+    /// `HDF5Library` lock.
+    init(path: String, variableLengthStrings: HDF5PreflightStrings) throws {
         self.path = path
+        self.variableLengthStrings = variableLengthStrings
         let fileAccess = try HDF5Handle.check(H5Pcreate(shim_H5P_FILE_ACCESS()), close: H5Pclose, "cannot create a file access list")
         // Lock the file when the file system allows it; do not fail where it cannot (read-only use).
         try checkHDF5(H5Pset_file_locking(fileAccess.id, true, true), "cannot configure file locking")

@@ -7,26 +7,120 @@ import CHDF5
 /// chunk index, and the data of non-contiguous datasets up to `dataBudget` bytes, under an
 /// address-space cap. If it dies or hangs, the file is refused instead of taking the caller down.
 ///
-/// Not covered: reading chunked data past the budget (decompression happens in process later), and
-/// systems where `fork` fails (the file is then parsed in process without the guard).
-enum HDF5Preflight {
-    /// How long the child may take (a `var` so tests can shorten it).
-    nonisolated(unsafe) static var timeoutMilliseconds = 30_000
+/// Variable-length strings are different: libhdf5 follows their global-heap references without
+/// bounds checks, and whether such a wild read faults depends on the process's memory layout, so the
+/// child surviving one proves nothing for the parent. The child therefore sends the values of every
+/// variable-length string attribute back (`HDF5PreflightStrings`), and the reader uses those instead
+/// of reading such attributes in process.
+///
+/// Not covered: reading chunked data past the budget (decompression happens in process later).
+/// Where no child can be run (`fork` or `pipe` fails), the file is refused.
+public enum HDF5Preflight {
+    /// How long the child may take (a `var` so tests and the fuzz harness, whose libFuzzer timeout is
+    /// 10 s, can shorten it). Set it only while no HDF5 file is being read.
+    nonisolated(unsafe) public static var timeoutMilliseconds = 30_000
     static let dataBudget = 256 << 20
 
-    /// Throws when the child could not get through the file. Caller holds the `HDF5Library` lock, so
-    /// no other thread is inside libhdf5 when the child is forked.
-    static func check(path: String) throws {
-        let outcome = shim_preflight_in_child(path, dataBudget, timeoutMilliseconds)
+    /// Runs the child over `path` and returns the variable-length string attribute values it read;
+    /// throws when it could not get through the file. Caller holds the `HDF5Library` lock, so no other
+    /// thread is inside libhdf5 when the child is forked.
+    static func check(path: String) throws -> HDF5PreflightStrings {
+        var output = shim_preflight_output()
+        defer { shim_preflight_output_free(&output) }
+        let outcome = shim_preflight_in_child(path, dataBudget, timeoutMilliseconds, &output)
         switch outcome {
-        case 0, -1:
-            return
+        case 0:
+            return try HDF5PreflightStrings(parsing: UnsafeRawBufferPointer(start: output.bytes, count: output.length))
+        case -1:
+            throw CheckpointError("cannot start the sandboxed libhdf5 pre-pass (fork or pipe failed); refused")
         case -2:
             throw CheckpointError("libhdf5 did not finish parsing the file within \(timeoutMilliseconds / 1000) s (malformed or pathological); refused")
         case -3:
             throw CheckpointError("libhdf5 exited abnormally while parsing the file (malformed); refused")
+        case -4:
+            throw CheckpointError("the sandboxed libhdf5 pre-pass reported more than \(shim_preflight_max_output()) bytes of string attributes; refused")
         default:
             throw CheckpointError("libhdf5 crashed (signal \(outcome)) while parsing the file, which is malformed; refused (caught by a sandboxed pre-pass)")
+        }
+    }
+}
+
+/// The values of the file's variable-length string attributes as read by the pre-pass child, by
+/// object (header address, `HDF5Walk.objectIdentity`) and attribute name. Parsed from the child's
+/// records (layout in `preflight.h`); a malformed report is an error, never a crash.
+struct HDF5PreflightStrings {
+    enum Value: Equatable {
+        case strings([String])
+        /// libhdf5 failed to read the attribute in the child.
+        case unreadable
+        /// More strings or bytes than `HDF5Attributes` allows.
+        case tooLarge
+    }
+
+    private var values: [UInt64: [String: Value]] = [:]
+    /// The child walked the whole file (else objects past where it stopped have no entries).
+    private(set) var complete = false
+    /// The child stopped reporting at its output budget (later attributes have no entries).
+    private(set) var exhausted = false
+
+    init(parsing report: UnsafeRawBufferPointer) throws {
+        var reader = Reader(bytes: report)
+        while !reader.atEnd {
+            let tag = Int32(bitPattern: try reader.u32())
+            switch tag {
+            case SHIM_PREFLIGHT_STRINGS, SHIM_PREFLIGHT_UNREADABLE, SHIM_PREFLIGHT_TOO_LARGE:
+                let key = try reader.u64()
+                let name = try reader.string(maxLength: Int(SHIM_PREFLIGHT_MAX_NAME))
+                var value = Value.unreadable
+                if tag == SHIM_PREFLIGHT_TOO_LARGE { value = .tooLarge }
+                if tag == SHIM_PREFLIGHT_STRINGS {
+                    let count = Int(try reader.u32())
+                    guard count <= Int(SHIM_PREFLIGHT_MAX_STRINGS) else { throw Reader.malformed }
+                    var strings: [String] = []
+                    strings.reserveCapacity(count)
+                    for _ in 0..<count { strings.append(try reader.string(maxLength: Int(shim_preflight_max_attribute_bytes()))) }
+                    value = .strings(strings)
+                }
+                values[key, default: [:]][name] = value
+            case SHIM_PREFLIGHT_EXHAUSTED:
+                exhausted = true
+            case SHIM_PREFLIGHT_END:
+                guard reader.atEnd else { throw Reader.malformed }
+                complete = true
+            default:
+                throw Reader.malformed
+            }
+        }
+    }
+
+    /// What the child read for attribute `name` of the object with identity `object`; nil when it
+    /// reported nothing (not reached, or past its output budget).
+    func value(object: UInt64, attribute name: String) -> Value? { values[object]?[name] }
+
+    /// Why an attribute has no entry, for error messages.
+    var missingReason: String {
+        exhausted ? "its report reached its \(shim_preflight_max_output()) byte limit"
+            : complete ? "it did not report the attribute" : "it did not get through the file"
+    }
+
+    /// Bounds-checked reading of the child's records.
+    private struct Reader {
+        static let malformed = CheckpointError("the sandboxed libhdf5 pre-pass sent a malformed report; refused")
+        let bytes: UnsafeRawBufferPointer
+        var offset = 0
+        var atEnd: Bool { offset >= bytes.count }
+
+        mutating func take(_ count: Int) throws -> UnsafeRawBufferPointer {
+            guard count >= 0, count <= bytes.count - offset else { throw Reader.malformed }
+            defer { offset += count }
+            return UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + count)])
+        }
+        mutating func u32() throws -> UInt32 { try take(4).loadUnaligned(as: UInt32.self) }
+        mutating func u64() throws -> UInt64 { try take(8).loadUnaligned(as: UInt64.self) }
+        mutating func string(maxLength: Int) throws -> String {
+            let length = Int(try u32())
+            guard length <= maxLength else { throw Reader.malformed }
+            return String(decoding: try take(length), as: UTF8.self)
         }
     }
 }

@@ -2,7 +2,8 @@ import CHDF5
 
 /// Reads HDF5 weight files through libhdf5 (read-only; libhdf5's error printing silenced, its
 /// failures turned into one-line `CheckpointError`s naming the dataset). A forked child parses the
-/// file first (`HDF5Preflight`), so a file that crashes or hangs libhdf5 is refused, not fatal.
+/// file first (`HDF5Preflight`), so a file that crashes or hangs libhdf5 is refused, not fatal; that
+/// child also supplies the values of variable-length string attributes, which are never read here.
 ///
 /// Two layouts:
 /// - **Flat** (h5py `f.create_dataset(key, data=...)`): every dataset at any depth is a tensor named by
@@ -17,9 +18,9 @@ import CHDF5
 enum HDF5Reader {
     static func read(_ file: MappedFile) throws -> CheckpointContents {
         try HDF5Library.serialized {
-            try HDF5Preflight.check(path: file.path)
-            let h5 = try HDF5OpenFile(path: file.path)
-            let metadata = try HDF5Attributes.scalarStrings(h5.file.id, objectPath: "/")
+            let strings = try HDF5Preflight.check(path: file.path)
+            let h5 = try HDF5OpenFile(path: file.path, variableLengthStrings: strings)
+            let metadata = try HDF5Attributes.scalarStrings(h5.file.id, objectPath: "/", strings)
             let named: [(name: String, path: String)]
             if let weightsGroup = try HDF5KerasLayout.weightsGroup(h5) {
                 let datasets = try HDF5Walk.datasets(in: h5, under: weightsGroup)
