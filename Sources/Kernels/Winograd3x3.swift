@@ -57,8 +57,11 @@ public struct Winograd3x3 {
                 Parallel.forRanges(tilesY, grain: 1) { tileRows in
                     let capacity = min(rowsPerChunk, tileRows.count) * tilesX
                     let v = UnsafeMutablePointer<Float>.allocate(capacity: 16 * inChannels * capacity)  // [16, in, tiles] f32
-                    let m = UnsafeMutablePointer<Float>.allocate(capacity: 16 * outChannels * capacity)  // [16, out, tiles] f32
-                    let rows = UnsafeMutablePointer<Float>.allocate(capacity: 8 * (tilesX + 9))  // 4 input rows split even / odd
+                    let m = UnsafeMutablePointer<Float>.allocate(capacity: 16 * outChannels * capacity + 8)  // [16, out, tiles] f32 (+ 8: vector over-read)
+                    let stride = Winograd3x3.rowStride(tilesX)
+                    // Input rows of a chunk split into even / odd columns: [2, 2·chunk rows + 2, stride] f32; or
+                    // 4 output rows (top / bottom × even / odd columns) of one tile row: [4, stride] f32.
+                    let rows = UnsafeMutablePointer<Float>.allocate(capacity: max(2 * (2 * min(rowsPerChunk, tileRows.count) + 2), 4) * stride)
                     defer { v.deallocate(); m.deallocate(); rows.deallocate() }
                     var start = tileRows.lowerBound
                     while start < tileRows.upperBound {
@@ -71,7 +74,7 @@ public struct Winograd3x3 {
                         }
                         biasValues.withUnsafeBufferPointer { b in
                             transformOutput(m, tiles: tiles, tileRows: start..<end, tilesX: tilesX, height: height, width: width,
-                                            bias: b.baseAddress!, into: y, accumulate: accumulate)
+                                            bias: b.baseAddress!, into: y, accumulate: accumulate, scratch: rows)
                         }
                         start = end
                     }
@@ -80,34 +83,54 @@ public struct Winograd3x3 {
         }
     }
 
-    /// `V[ξ][i][t] = (Bᵀ d B)[ξ]` for every input channel i and tile t of `tileRows`. Each padded input
-    /// row is split into even and odd columns so 8 neighbouring tiles transform as plain vectors.
+    /// Floats per even/odd row buffer: `tilesX + 1` values, padded so 8-wide loads at any tile stay inside.
+    static func rowStride(_ tilesX: Int) -> Int { (tilesX + 1 + 8 + 7) / 8 * 8 }
+
+    /// `V[ξ][i][t] = (Bᵀ d B)[ξ]` for every input channel i and tile t of `tileRows`. The chunk's input
+    /// rows (zero-padded by one pixel) are first split into even and odd columns, once per channel, so
+    /// 8 neighbouring tiles transform as plain vectors: tile tx reads even[tx], odd[tx], even[tx+1], odd[tx+1].
     func transformInput(_ x: UnsafePointer<Float>, height: Int, width: Int, tileRows: Range<Int>, tilesX: Int,
                         into v: UnsafeMutablePointer<Float>, tiles: Int, scratch: UnsafeMutablePointer<Float>) {
-        let stride = tilesX + 9  // even / odd arrays of tilesX + 1 values, padded to whole vectors
+        let stride = Winograd3x3.rowStride(tilesX)
+        let firstRow = 2 * tileRows.lowerBound - 1, rowCount = 2 * tileRows.count + 2
+        let evenRows = scratch, oddRows = scratch + rowCount * stride
         for i in 0..<inChannels {
             let plane = x + i * height * width
-            for (rowIndex, ty) in tileRows.enumerated() {
-                // Rows 2ty-1 ... 2ty+2 of the zero-padded input: even[k] = p[2k], odd[k] = p[2k+1], p[j] = x[j-1].
-                for r in 0..<4 {
-                    let even = scratch + (2 * r) * stride, odd = scratch + (2 * r + 1) * stride
-                    let sy = 2 * ty - 1 + r
+            for r in 0..<rowCount {
+                let even = evenRows + r * stride, odd = oddRows + r * stride
+                let sy = firstRow + r
+                guard sy >= 0, sy < height else {
                     even.update(repeating: 0, count: stride)
                     odd.update(repeating: 0, count: stride)
-                    guard sy >= 0, sy < height else { continue }
-                    let src = plane + sy * width
-                    for k in 0...tilesX {
-                        let j0 = 2 * k - 1, j1 = 2 * k
-                        if j0 >= 0 && j0 < width { even[k] = src[j0] }
-                        if j1 < width { odd[k] = src[j1] }
-                    }
+                    continue
                 }
+                // Padded row p[j] = x[j - 1]: even[k] = p[2k] = x[2k - 1], odd[k] = p[2k + 1] = x[2k].
+                let src = plane + sy * width
+                let pairs = (width - 1) / 2  // k = 1 ... pairs have both x[2k - 1] and x[2k] inside the row
+                even[0] = 0
+                odd[0] = src[0]
+                var k = 1
+                while k <= pairs {
+                    even[k] = src[2 * k - 1]
+                    odd[k] = src[2 * k]
+                    k += 1
+                }
+                if k <= tilesX {  // even width: the last column only has its odd-indexed neighbour
+                    even[k] = 2 * k - 1 < width ? src[2 * k - 1] : 0
+                    odd[k] = 0
+                    k += 1
+                }
+                (even + k).update(repeating: 0, count: stride - k)
+                (odd + k).update(repeating: 0, count: stride - k)
+            }
+            for (rowIndex, ty) in tileRows.enumerated() {
+                let top = 2 * ty - 1 - firstRow  // local index of input row 2ty - 1
                 let base = rowIndex * tilesX
                 var tx = 0
                 while tx < tilesX {
                     let count = min(8, tilesX - tx)
                     @inline(__always) func row(_ r: Int) -> (Float8, Float8, Float8, Float8) {
-                        let even = scratch + (2 * r) * stride + tx, odd = scratch + (2 * r + 1) * stride + tx
+                        let even = evenRows + (top + r) * stride + tx, odd = oddRows + (top + r) * stride + tx
                         return Winograd3x3.inputLift(load8(even), load8(odd), load8(even + 1), load8(odd + 1))
                     }
                     @inline(__always) func put(_ xi: Int, _ value: Float8) {
@@ -146,54 +169,60 @@ public struct Winograd3x3 {
         (m0 + m1 + m2, m1 - m2 - m3)
     }
 
-    /// `y = Aᵀ M A + bias` per output channel and tile, written (or added) to the 2×2 output pixels that
-    /// lie inside the image.
+    /// `y = Aᵀ M A + bias` per output channel and tile. One tile row is folded into four row buffers
+    /// (top / bottom output row × even / odd column), then interleaved into the image rows, clipped to
+    /// the image (odd sizes), written or added.
     func transformOutput(_ m: UnsafePointer<Float>, tiles: Int, tileRows: Range<Int>, tilesX: Int, height: Int, width: Int,
-                         bias: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, accumulate: Bool) {
+                         bias: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, accumulate: Bool, scratch: UnsafeMutablePointer<Float>) {
+        let stride = Winograd3x3.rowStride(tilesX)
+        let topEven = scratch, topOdd = scratch + stride, bottomEven = scratch + 2 * stride, bottomOdd = scratch + 3 * stride
         for o in 0..<outChannels {
             let plane = y + o * height * width
             let b = Float8(repeating: bias[o])
             for (rowIndex, ty) in tileRows.enumerated() {
                 var tx = 0
                 while tx < tilesX {
-                    let count = min(8, tilesX - tx)
                     let t = rowIndex * tilesX + tx
-                    @inline(__always) func write(_ even: Float8, _ odd: Float8, row oy: Int) {
-                        let dst = plane + oy * width + 2 * tx
-                        let pixels = min(2 * count, width - 2 * tx)
-                        if accumulate {
-                            for lane in 0..<count {
-                                let j = 2 * lane
-                                if j < pixels { dst[j] += even[lane] }
-                                if j + 1 < pixels { dst[j + 1] += odd[lane] }
-                            }
-                        } else {
-                            for lane in 0..<count {
-                                let j = 2 * lane
-                                if j < pixels { dst[j] = even[lane] }
-                                if j + 1 < pixels { dst[j + 1] = odd[lane] }
-                            }
-                        }
-                    }
-                    @inline(__always) func at(_ xi: Int) -> Float8 {
-                        let p = m + (xi * outChannels + o) * tiles + t
-                        if count == 8 { return load8(p) }
-                        var v = Float8.zero
-                        for lane in 0..<count { v[lane] = p[lane] }
-                        return v
-                    }
-                    // Aᵀ·M·A: fold each row of M, then fold the columns of the result.
+                    @inline(__always) func at(_ xi: Int) -> Float8 { load8(m + (xi * outChannels + o) * tiles + t) }
+                    // Aᵀ·M·A: fold each row of M, then fold the columns of the result. (Reads past the last
+                    // tile of the chunk land in the buffer's padding; those lanes are never stored.)
                     let r0 = Winograd3x3.outputFold(at(0), at(1), at(2), at(3))
                     let r1 = Winograd3x3.outputFold(at(4), at(5), at(6), at(7))
                     let r2 = Winograd3x3.outputFold(at(8), at(9), at(10), at(11))
                     let r3 = Winograd3x3.outputFold(at(12), at(13), at(14), at(15))
                     let left = Winograd3x3.outputFold(r0.0, r1.0, r2.0, r3.0), right = Winograd3x3.outputFold(r0.1, r1.1, r2.1, r3.1)
-                    let oy = 2 * ty
-                    write(left.0 + b, right.0 + b, row: oy)
-                    if oy + 1 < height { write(left.1 + b, right.1 + b, row: oy + 1) }
+                    store8(left.0 + b, topEven + tx)
+                    store8(right.0 + b, topOdd + tx)
+                    store8(left.1 + b, bottomEven + tx)
+                    store8(right.1 + b, bottomOdd + tx)
                     tx += 8
                 }
+                let oy = 2 * ty
+                Winograd3x3.interleave(topEven, topOdd, into: plane + oy * width, count: width, accumulate: accumulate)
+                if oy + 1 < height {
+                    Winograd3x3.interleave(bottomEven, bottomOdd, into: plane + (oy + 1) * width, count: width, accumulate: accumulate)
+                }
             }
+        }
+    }
+
+    /// `row[2k] = even[k]`, `row[2k + 1] = odd[k]` for the first `count` pixels (or `+=`).
+    @inline(__always)
+    static func interleave(_ even: UnsafePointer<Float>, _ odd: UnsafePointer<Float>, into row: UnsafeMutablePointer<Float>, count: Int,
+                           accumulate: Bool) {
+        let pairs = count / 2
+        if accumulate {
+            for k in 0..<pairs {
+                row[2 * k] += even[k]
+                row[2 * k + 1] += odd[k]
+            }
+            if count % 2 == 1 { row[count - 1] += even[pairs] }
+        } else {
+            for k in 0..<pairs {
+                row[2 * k] = even[k]
+                row[2 * k + 1] = odd[k]
+            }
+            if count % 2 == 1 { row[count - 1] = even[pairs] }
         }
     }
 }
