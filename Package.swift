@@ -27,9 +27,12 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
+        // CRC-32 with PCLMULQDQ (per-function target attributes, CPU checked at run time) and
+        // copy_file_range/sync_file_range wrappers.
+        .target(name: "CCheckpointSupport"),
         // No unsafe flags: the library must stay usable as a dependency, and bounds/overflow traps stay on
         // in the parsers as a second line of defence.
-        .target(name: "Checkpoint", dependencies: ["CZlib", "CHDF5"]),
+        .target(name: "Checkpoint", dependencies: ["CZlib", "CHDF5", "CCheckpointSupport"]),
         .target(name: "NameMaps", dependencies: ["Checkpoint"], resources: [.copy("Tables")]),
         .target(name: "Diffusion"),
         .target(name: "Imaging", dependencies: ["Checkpoint", "CZlib"]),

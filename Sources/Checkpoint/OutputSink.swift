@@ -3,30 +3,11 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import CZlib
-
-/// CRC-32 (IEEE, as zlib, zip and `binascii.crc32`).
-public enum CRC32 {
-    /// Continues `crc` over `bytes`.
-    public static func update(_ crc: UInt32, _ bytes: UnsafeRawBufferPointer) -> UInt32 {
-        var value = UInt(crc)
-        var offset = 0
-        while offset < bytes.count {
-            let chunk = min(bytes.count - offset, 1 << 30)
-            value = crc32(value, bytes.baseAddress!.advanced(by: offset).assumingMemoryBound(to: Bytef.self), uInt(chunk))
-            offset += chunk
-        }
-        return UInt32(truncatingIfNeeded: value)
-    }
-
-    /// CRC-32 of `bytes` from the initial value.
-    public static func checksum(_ bytes: [UInt8]) -> UInt32 {
-        bytes.withUnsafeBytes { update(0, $0) }
-    }
-}
+import CCheckpointSupport
 
 /// A buffered, append-only output file that tracks its offset. Small writes are coalesced; large
-/// payloads go straight to `write(2)` from the caller's (often memory-mapped) buffer.
+/// payloads go straight to `write(2)` from the caller's (often memory-mapped) buffer, or, for byte
+/// ranges of a mapped file, are copied inside the kernel (`write(from:range:)`).
 public final class OutputSink {
     public let path: String
     private let fd: Int32
@@ -35,8 +16,18 @@ public final class OutputSink {
     /// Largest single write(2). Measured on this machine: copying 2.7 GB with 16 MiB writes took 10 s,
     /// with 1 MiB writes 0.9 s (large copies from freshly mapped pages stall in the kernel).
     static let chunkBytes = 1 << 20
+    /// Largest single copy_file_range(2) call.
+    static let copyChunkBytes = 8 << 20
     /// Bytes written so far (including buffered ones).
     public private(set) var offset: Int = 0
+    /// False once copy_file_range has been refused (other file system, old kernel): plain writes from then on.
+    private var canCopyInKernel = true
+    /// Bytes handed to the kernel, and how far write-back has been started (see `didWrite`).
+    private var written = 0
+    private var writeBackStarted = 0
+    /// Write-back is started every this many bytes. Measured (2.7 GB, copy_file_range + fsync): 1.48–1.77 s
+    /// without, 0.94–1.36 s with; also waiting for each window (to bound dirty pages) was slower, 1.29–1.53 s.
+    static let writeBackWindow = 32 << 20
 
     /// Creates (truncates) `path` with mode 0644.
     public init(path: String) throws {
@@ -69,6 +60,37 @@ public final class OutputSink {
         try write([UInt8](repeating: byte, count: count))
     }
 
+    /// Appends the tensor's dense bytes: copied inside the kernel when they are one range of a mapped
+    /// file (`write(from:range:)`), else written from `withContiguousBytes`.
+    public func write(contentsOf tensor: Tensor) throws {
+        let copied: Void? = try tensor.withContiguousFileRange { file, range in try write(from: file, range: range) }
+        if copied == nil { try tensor.withContiguousBytes { try write($0) } }
+    }
+
+    /// Appends bytes `range` of `file`. Ranges of 1 MiB and more go through copy_file_range(2): no
+    /// page of the source is mapped and nothing is copied through user space. Falls back to write(2)
+    /// from the mapping where the kernel refuses (EXDEV, ENOSYS, EINVAL, EOPNOTSUPP) or copies nothing.
+    public func write(from file: MappedFile, range: Range<Int>) throws {
+        guard range.count >= bufferLimit, canCopyInKernel else { return try write(file.bytes(range)) }
+        try flush()
+        var source = Int64(range.lowerBound)
+        let end = Int64(range.upperBound)
+        while source < end && canCopyInKernel {
+            let n = ckpt_copy_file_range(file.descriptor, &source, fd, Int(min(end - source, Int64(OutputSink.copyChunkBytes))))
+            if n > 0 {
+                offset += n
+                didWrite(n)
+            } else if n < 0 && errno == EINTR {
+                continue
+            } else if n == 0 || [EXDEV, ENOSYS, EINVAL, EOPNOTSUPP, EBADF].contains(errno) {
+                canCopyInKernel = false
+            } else {
+                throw CheckpointError("copy failed: \(String(cString: strerror(errno)))", file: path, offset: offset)
+            }
+        }
+        if source < end { try write(file.bytes(Int(source)..<range.upperBound)) }
+    }
+
     public func flush() throws {
         guard !buffer.isEmpty else { return }
         try buffer.withUnsafeBytes { try writeAll($0) }
@@ -90,6 +112,16 @@ public final class OutputSink {
                 throw CheckpointError("write failed: \(String(cString: strerror(errno)))", file: path, offset: offset)
             }
             done += n
+            didWrite(n)
         }
+    }
+
+    /// Starts disk write-back of each completed window without waiting, so the fsync that follows
+    /// (`AtomicFile`) overlaps the copy instead of coming after it. A hint: failures are ignored.
+    private func didWrite(_ count: Int) {
+        written += count
+        guard written - writeBackStarted >= OutputSink.writeBackWindow else { return }
+        _ = ckpt_start_write_back(fd, Int64(writeBackStarted), Int64(written - writeBackStarted))
+        writeBackStarted = written
     }
 }

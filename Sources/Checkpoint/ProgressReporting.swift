@@ -49,4 +49,10 @@ final class ObservedStorage: TensorStorage {
     }
 
     func releaseCache() { base.releaseCache() }
+
+    func withFileRange<R>(_ body: (MappedFile, Range<Int>) throws -> R) throws -> R? {
+        guard let result = try base.withFileRange(body) else { return nil }
+        onUse()
+        return result
+    }
 }

@@ -103,6 +103,18 @@ public struct Tensor {
         }
     }
 
+    /// When the dense bytes are one range of a mapped file (a contiguous view of a mapped storage),
+    /// returns `body(file, absolute range)`; otherwise nil, without calling `body`.
+    public func withContiguousFileRange<R>(_ body: (MappedFile, Range<Int>) throws -> R) throws -> R? {
+        guard isContiguous else { return nil }
+        let start = storageOffset * dtype.byteSize
+        let count = byteCount
+        return try storage.withFileRange { file, range in
+            guard start + count <= range.count else { return nil }
+            return try body(file, (range.lowerBound + start)..<(range.lowerBound + start + count))
+        } ?? nil
+    }
+
     /// Copies a strided view element by element into dense order.
     private func gather(from source: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer, elementSize: Int) {
         guard elementCount > 0, let src = source.baseAddress, let dst = out.baseAddress else { return }

@@ -7,10 +7,14 @@ public protocol TensorStorage: AnyObject {
     func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R
     /// Drops cached or mapped pages after a streaming consumer is done (a no-op where nothing is cached).
     func releaseCache()
+    /// When all the bytes are one range of a mapped file, returns `body(file, absolute range)`, so a
+    /// writer can copy them without reading them; otherwise nil, without calling `body`.
+    func withFileRange<R>(_ body: (MappedFile, Range<Int>) throws -> R) throws -> R?
 }
 
 extension TensorStorage {
     public func releaseCache() {}
+    public func withFileRange<R>(_ body: (MappedFile, Range<Int>) throws -> R) throws -> R? { nil }
 }
 
 /// A byte range of a memory-mapped file, read in place.
@@ -31,6 +35,8 @@ public final class MappedStorage: TensorStorage {
     }
 
     public func releaseCache() { file.releasePages(range) }
+
+    public func withFileRange<R>(_ body: (MappedFile, Range<Int>) throws -> R) throws -> R? { try body(file, range) }
 }
 
 /// Several byte ranges of a mapped file that together form one storage (MindSpore splits tensors over
@@ -61,6 +67,10 @@ public final class SegmentedStorage: TensorStorage {
     }
 
     public func releaseCache() { segments.forEach(file.releasePages) }
+
+    public func withFileRange<R>(_ body: (MappedFile, Range<Int>) throws -> R) throws -> R? {
+        segments.count == 1 ? try body(file, segments[0]) : nil
+    }
 }
 
 /// Bytes owned in memory (small values, decoded pickle payloads, test data).

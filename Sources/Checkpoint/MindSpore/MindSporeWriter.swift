@@ -9,8 +9,9 @@
 /// which is refused because MindSpore loads `dims == [0]` as a scalar. `metadata` is ignored: a
 /// `.ckpt` has no metadata.
 ///
-/// Streaming: each payload is written straight from its (mapped) storage in large writes, then its
-/// pages are released; nothing is converted or copied per element.
+/// Streaming: each payload is written straight from its (mapped) storage in large writes (without the
+/// trailer, copied file to file in the kernel when it is a range of a mapped source), then its pages
+/// are released; nothing is converted or copied per element.
 enum MindSporeWriter: CheckpointWriter {
     static func write(_ tensors: [NamedTensor], metadata: [String: String], to path: String, options: WriterOptions) throws {
         guard options.mindsporeSliceBytes > 0 else {
@@ -32,21 +33,29 @@ enum MindSporeWriter: CheckpointWriter {
         let sink = try OutputSink(path: path)
         var crc: UInt32 = 0
         for (named, typeName) in zip(tensors, typeNames) {
+            let tagPrefix = recordPrefixParts(tag: named.name, dims: named.tensor.shape, typeName: typeName)
             do {
-                try named.tensor.withContiguousBytes { payload in
-                    let tagPrefix = recordPrefixParts(tag: named.name, dims: named.tensor.shape, typeName: typeName)
-                    var start = 0
-                    repeat {
-                        let chunk = UnsafeRawBufferPointer(rebasing: payload[start..<min(payload.count, start + options.mindsporeSliceBytes)])
-                        let prefix = tagPrefix.prefix(contentLength: chunk.count)
-                        try sink.write(prefix)
-                        try sink.write(chunk)
-                        if options.mindsporeCRC {
-                            crc = prefix.withUnsafeBytes { CRC32.update(crc, $0) }
-                            crc = CRC32.update(crc, chunk)
+                // Without the trailer nobody needs to see the payload: copy it file to file when it is
+                // one range of a mapped source (copy_file_range, no pages mapped).
+                let copied: Void? = options.mindsporeCRC ? nil : try named.tensor.withContiguousFileRange { file, range in
+                    for slice in slices(count: range.count, sliceBytes: options.mindsporeSliceBytes) {
+                        try sink.write(tagPrefix.prefix(contentLength: slice.count))
+                        try sink.write(from: file, range: (range.lowerBound + slice.lowerBound)..<(range.lowerBound + slice.upperBound))
+                    }
+                }
+                if copied == nil {
+                    try named.tensor.withContiguousBytes { payload in
+                        for slice in slices(count: payload.count, sliceBytes: options.mindsporeSliceBytes) {
+                            let chunk = UnsafeRawBufferPointer(rebasing: payload[slice])
+                            let prefix = tagPrefix.prefix(contentLength: chunk.count)
+                            try sink.write(prefix)
+                            try sink.write(chunk)
+                            if options.mindsporeCRC {
+                                crc = prefix.withUnsafeBytes { CRC32.update(crc, $0) }
+                                crc = CRC32.update(crc, chunk)
+                            }
                         }
-                        start += chunk.count
-                    } while start < payload.count
+                    }
                 }
             } catch let error as CheckpointError {
                 throw error.forTensor(named.name)
@@ -60,6 +69,13 @@ enum MindSporeWriter: CheckpointWriter {
             try sink.write(trailer)
         }
         try sink.flush()
+    }
+
+    /// The payload ranges of a tensor's records: consecutive slices of at most `sliceBytes`; one empty
+    /// slice for an empty payload.
+    static func slices(count: Int, sliceBytes: Int) -> [Range<Int>] {
+        guard count > 0 else { return [0..<0] }
+        return stride(from: 0, to: count, by: sliceBytes).map { $0..<min(count, $0 + sliceBytes) }
     }
 
     /// The bytes of a record up to its `tensor_content` payload, for any payload length.

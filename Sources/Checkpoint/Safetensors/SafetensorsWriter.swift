@@ -8,7 +8,7 @@
 /// reference's order varies from run to run.
 ///
 /// Streaming: the header is computed from shapes alone, then each tensor's bytes are written straight
-/// from its storage and its pages released.
+/// from its storage (copied in the kernel when they are a range of a mapped file) and its pages released.
 enum SafetensorsWriter: CheckpointWriter {
     static func write(_ tensors: [NamedTensor], metadata: [String: String], to path: String, options: WriterOptions) throws {
         var planned: [(tensor: NamedTensor, dtype: SafetensorsDType)] = []
@@ -45,7 +45,7 @@ enum SafetensorsWriter: CheckpointWriter {
         try sink.write(header)
         for (named, _) in planned {
             do {
-                try named.tensor.withContiguousBytes { try sink.write($0) }
+                try sink.write(contentsOf: named.tensor)
             } catch let error as CheckpointError {
                 throw error.forTensor(named.name)
             }
