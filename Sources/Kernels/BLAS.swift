@@ -44,7 +44,7 @@ public enum Linear {
     public static func forward(_ input: UnsafePointer<Float>, rows: Int, weight: Weight, bias: [Float]?,
                                output: UnsafeMutablePointer<Float>, inputStride: Int? = nil, outputStride: Int? = nil,
                                accumulate: Bool = false) {
-        Profile.measure("linear") {
+        Profile.measure(rows < 16 ? "linear (rows < 16)" : "linear") {
             let outFeatures = weight.shape[0], inFeatures = weight.rowLength
             let lda = inputStride ?? inFeatures, ldc = outputStride ?? outFeatures
             if let bias { precondition(bias.count == outFeatures, "bias \(bias.count) for \(outFeatures) outputs") }
