@@ -50,14 +50,16 @@ let package = Package(
         .target(name: "Parity", dependencies: ["Models", "Kernels", "Checkpoint"]),
         .executableTarget(name: "dit-parity", dependencies: ["Parity", "CLISupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "dit-bench", dependencies: ["Models", "CLISupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
+        // Shared by the test targets: running the executables, scratch folders, a deterministic PRNG.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Kernels", "Checkpoint", "NameMaps"]),
-        .testTarget(name: "ParityTests", dependencies: ["Parity", "Models", "Kernels", "Checkpoint", "dit-parity", "dit-bench"]),
-        .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint"]),
+        .testTarget(name: "ParityTests", dependencies: ["Parity", "Models", "Kernels", "Checkpoint", "dit-parity", "dit-bench", "TestSupport"]),
+        .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "TestSupport"]),
         .testTarget(name: "NameMapsTests", dependencies: ["NameMaps", "Checkpoint"]),
         .testTarget(name: "DigitsTests", dependencies: ["Sampling", "Models", "Checkpoint", "NameMaps"]),
         .testTarget(name: "DiffusionTests", dependencies: ["Diffusion", "Imaging", "CZlib", "Sampling"]),
-        .testTarget(name: "CLITests", dependencies: ["ckpt", "dit-convert", "vae-convert", "dit-sample", "CZlib"]),
+        .testTarget(name: "CLITests", dependencies: ["ckpt", "dit-convert", "vae-convert", "dit-sample", "CZlib", "TestSupport"]),
         // libFuzzer targets (scripts/fuzz.sh); built normally they replay files given on the command line.
         .target(name: "FuzzSupport", dependencies: ["Checkpoint"]),
     ] + ["torch-zip", "torch-legacy", "mindspore", "safetensors", "hdf5"].map {

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// End-to-end tests of the `ckpt` executable: exit codes, one-line errors, atomic outputs.

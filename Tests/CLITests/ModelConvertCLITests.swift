@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// `dit-convert` / `vae-convert` against files made by the real peers (fixtures/convert, written by

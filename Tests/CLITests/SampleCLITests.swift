@@ -1,5 +1,6 @@
 import CZlib
 import Foundation
+import TestSupport
 import XCTest
 
 /// `dit-sample` against the official sample.py flow run by fixtures/generate/gen_sample_e2e.py with the

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 @testable import Checkpoint
 
@@ -27,7 +28,7 @@ final class AdversarialSTMSTests: XCTestCase {
     /// Seeded random byte flips of every fixture: each result is read or refused, never a crash.
     func testMutatedFixturesNeverCrash() throws {
         let directory = try STMS.temporaryDirectory(for: self)
-        var generator = MutationRandom(seed: 0x5EED)
+        var generator = SplitMix64(seed: 0x5EED)
         var opened = 0, refused = 0
         for (folder, format) in [("safetensors", CheckpointFormat.safetensors), ("mindspore", .mindspore)] {
             for relative in Fixtures.withExpected(in: folder) {
@@ -55,15 +56,3 @@ final class AdversarialSTMSTests: XCTestCase {
     }
 }
 
-/// A small deterministic PRNG for the mutation test.
-struct MutationRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

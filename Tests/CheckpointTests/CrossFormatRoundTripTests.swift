@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 @testable import Checkpoint
 
@@ -10,7 +11,7 @@ final class CrossFormatRoundTripTests: XCTestCase {
     /// A deterministic tensor set covering the dtypes every format stores: 0-d, empty, 1-4-d, NaN
     /// payloads and subnormals included (the bytes are arbitrary; only identity is asserted).
     static func sampleTensors() throws -> [NamedTensor] {
-        var generator = RoundTripBytes(seed: 42)
+        var generator = SplitMix64(seed: 42)
         func bytes(_ count: Int, bool: Bool = false) -> [UInt8] {
             (0..<count).map { _ in bool ? UInt8(generator.next() & 1) : UInt8(truncatingIfNeeded: generator.next()) }
         }
@@ -25,12 +26,6 @@ final class CrossFormatRoundTripTests: XCTestCase {
         }
     }
 
-    func temporaryDirectory() throws -> String {
-        let dir = NSTemporaryDirectory() + "roundtrip-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(atPath: dir) }
-        return dir
-    }
 
     func assertSameTensors(_ actual: [NamedTensor], _ expected: [NamedTensor], _ context: String) throws {
         let byName = Dictionary(uniqueKeysWithValues: actual.map { ($0.name, $0.tensor) })
@@ -74,15 +69,3 @@ final class CrossFormatRoundTripTests: XCTestCase {
     }
 }
 
-/// A tiny deterministic PRNG for test data.
-struct RoundTripBytes {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 @testable import Checkpoint
 
@@ -9,13 +10,6 @@ import XCTest
 /// Swift-written copies in DIR for `fixtures/generate/verify_hdf5_writer.py DIR/*.h5` (h5py check).
 final class HDF5Tests: XCTestCase {
     static let fixtureFolder = "hdf5"
-
-    func temporaryDirectory() throws -> String {
-        let dir = NSTemporaryDirectory() + "hdf5-tests-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(atPath: dir) }
-        return dir
-    }
 
     /// Root string attributes as h5py decoded them (FILE.metadata.json), or nil when not dumped.
     func expectedMetadata(_ relative: String) throws -> [String: String]? {

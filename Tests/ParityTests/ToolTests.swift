@@ -1,23 +1,10 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// `dit-parity` and `dit-bench` end to end: output, exit status, one-line errors.
 final class ToolTests: XCTestCase {
-    struct Result { let status: Int32; let stdout: String; let stderr: String }
-
-    func run(_ tool: String, _ arguments: [String]) throws -> Result {
-        let process = Process()
-        process.executableURL = Bundle.main.bundleURL.appendingPathComponent(tool)
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: stdout, stderr: stderr)
-    }
+    func run(_ tool: String, _ arguments: [String]) throws -> ToolRunner.Result { try ToolRunner.run(tool, arguments) }
 
     func testParityPassPrintsTheTableAndExitsZero() throws {
         let r = try run("dit-parity", ["--model", ParityFixtures.path("vae-ldm.pt"), "--reference", ParityFixtures.path("vae.bundle.safetensors")])

@@ -2,16 +2,20 @@ import Foundation
 import XCTest
 
 /// Runs the package's executables (built next to the test bundle) and makes scratch folders.
-enum ToolRunner {
-    static var packageRoot: URL {
+public enum ToolRunner {
+    public static var packageRoot: URL {
         var url = URL(fileURLWithPath: #filePath)
         for _ in 0..<3 { url.deleteLastPathComponent() }
         return url
     }
 
-    struct Result { let status: Int32; let stdout: String; let stderr: String }
+    public struct Result {
+        public let status: Int32
+        public let stdout: String
+        public let stderr: String
+    }
 
-    static func run(_ tool: String, _ arguments: [String]) throws -> Result {
+    public static func run(_ tool: String, _ arguments: [String]) throws -> Result {
         let process = Process()
         process.executableURL = Bundle.main.bundleURL.appendingPathComponent(tool)
         process.arguments = arguments
@@ -28,7 +32,7 @@ enum ToolRunner {
 
 extension XCTestCase {
     /// A fresh folder removed when the test ends.
-    func temporaryDirectory() throws -> String {
+    public func temporaryDirectory() throws -> String {
         let dir = NSTemporaryDirectory() + "cli-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         addTeardownBlock { try? FileManager.default.removeItem(atPath: dir) }
