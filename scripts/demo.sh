@@ -1,25 +1,53 @@
 #!/usr/bin/env bash
-# The main job on the bundled default: installs missing system libraries, builds in release mode, then
-# takes the bundled official-DiT-shaped training checkpoint (fixtures/demo/tiny-dit-train.pt, saved by
-# torch), converts its EMA weights to every supported format and proves each copy equal to the source.
+# The README's main job, on the bundled digits model (fixtures/digits: an official-architecture DiT saved
+# by torch.save and an SD-VAE-architecture autoencoder in diffusers' layout, trained on scikit-learn's
+# handwritten digits by fixtures/train/train_digits.py):
+#   1. convert the PyTorch .pt (and the diffusers VAE) to MindONE .ckpt files,
+#   2. prove the converted DiT and VAE compute what the official PyTorch code computes (dit-parity against
+#      references made by fixtures/train/make_digits_reference.py with the official DiT models.py and
+#      diffusers' AutoencoderKL),
+#   3. sample one image per digit from the .ckpt files (DDIM-50, classifier-free guidance 4.0) into a
+#      PNG grid, and check that the .pt, safetensors and .h5 copies draw exactly the same images.
+# Installs missing system libraries and builds in release mode first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x /opt/swift/usr/bin/swift ] && export PATH="/opt/swift/usr/bin:$PATH"
 scripts/setup-system.sh
-swift build -c release --product ckpt
-ckpt=".build/release/ckpt"
-source_file="fixtures/demo/tiny-dit-train.pt"
+echo "== building (release)"
+swift build -c release --product dit-convert
+swift build -c release --product vae-convert
+swift build -c release --product dit-parity
+swift build -c release --product dit-sample
+bin=".build/release"
+digits="fixtures/digits"
 out="demo-output"
 mkdir -p "$out"
+start_ns=$(date +%s%N)
 
-echo "== inspect $source_file"
-"$ckpt" inspect "$source_file" | head -n 20
-for target in tiny-dit.ckpt tiny-dit.safetensors tiny-dit.h5 tiny-dit.pt; do
-    echo "== convert EMA weights → $out/$target"
-    "$ckpt" convert "$source_file" "$out/$target" --select ema
-    "$ckpt" diff "$source_file" "$out/$target" --select-first ema
-done
-echo "== f16 copy (round to nearest even, as torch .half())"
-"$ckpt" convert "$out/tiny-dit.ckpt" "$out/tiny-dit-f16.safetensors" --dtype f16
-"$ckpt" diff "$out/tiny-dit.ckpt" "$out/tiny-dit-f16.safetensors" --atol 1e-3
-echo "all conversions verified; outputs in $out/"
+echo "== 1. convert the PyTorch DiT and the diffusers VAE to MindONE .ckpt"
+"$bin/dit-convert" --source "$digits/dit-digits.pt" --target "$out/dit-digits.ckpt"
+"$bin/vae-convert" --source "$digits/vae-digits" --target "$out/vae-digits.ckpt"
+
+echo "== 2. parity of the converted models with the official PyTorch code"
+"$bin/dit-parity" --model "$out/dit-digits.ckpt" --reference "$digits/dit-digits.bundle.safetensors"
+"$bin/dit-parity" --vae --model "$out/vae-digits.ckpt" --reference "$digits/vae-digits.bundle.safetensors"
+
+echo "== 3. one image per digit from the .ckpt files (DDIM-50, CFG 4.0)"
+"$bin/dit-sample" -c configs/inference/digits.yaml \
+    --dit-checkpoint "$out/dit-digits.ckpt" --vae-checkpoint "$out/vae-digits.ckpt" --output "$out/ckpt"
+
+echo "== the same images from the original .pt + diffusers VAE, a safetensors copy and .h5 copies"
+"$bin/dit-convert" --quiet --source "$digits/dit-digits.pt" --target "$out/dit-digits.safetensors" --to official
+"$bin/dit-convert" --quiet --source "$digits/dit-digits.pt" --target "$out/dit-digits.h5"
+"$bin/vae-convert" --quiet --source "$digits/vae-digits" --target "$out/vae-digits.h5"
+while read -r name dit vae; do
+    "$bin/dit-sample" -c configs/inference/digits.yaml --quiet --dit-checkpoint "$dit" --vae-checkpoint "$vae" --output "$out/$name"
+    cmp "$out/ckpt/sample.png" "$out/$name/sample.png"
+    echo "   $dit + $vae: same PNG bytes as from the .ckpt files"
+done <<LIST
+pt $digits/dit-digits.pt $digits/vae-digits
+safetensors $out/dit-digits.safetensors $digits/vae-digits
+h5 $out/dit-digits.h5 $out/vae-digits.h5
+LIST
+elapsed_ms=$(( ($(date +%s%N) - start_ns) / 1000000 ))
+printf '== done in %d.%01d s (after the build); the grid: %s\n' $((elapsed_ms / 1000)) $((elapsed_ms % 1000 / 100)) "$out/ckpt/sample.png"

@@ -1,4 +1,5 @@
 import Checkpoint
+import Foundation
 
 /// Source tensors of one model, renamed through the tables into a target convention, checked for
 /// coverage and shapes against the detected configuration before anything is written.
@@ -79,9 +80,18 @@ public struct ModelConversion {
             renamer.blockCount = dit?.depth
             let output = try renamer.apply(target)
             try CoverageReport.failIfAny(unclaimed: output.unclaimed, convention: step.sourceConvention, table: step.table.source)
+            let before = target
             target = output.tensors
             sorted = step.table.sortedSides.contains(step.targetConvention)
-            for request in output.generated { notes.append("\(request.name) is not stored in \(step.targetConvention) files (dropped)") }
+            for request in output.dropped {
+                var note = "\(request.name) is not stored in \(step.targetConvention) files (dropped; loaders recompute it with \(request.generator))"
+                if let stored = before.first(where: { $0.name == request.name })?.tensor,
+                   let drift = try driftFromGenerator(stored, generator: request.generator, dit: dit) {
+                    note += "; the source's copy differs from the recomputed one by up to \(String(format: "%.2e", drift)) (EMA rounding of a frozen table), "
+                        + "so the converted model computes slightly different numbers"
+                }
+                notes.append(note)
+            }
         }
         if sorted { target.sort { $0.name < $1.name } }
         var seen = Set<String>()
@@ -89,6 +99,17 @@ public struct ModelConversion {
         return ModelConversion(family: family, sourceConvention: sourceConvention, targetConvention: targetConvention,
                                dit: dit, vae: vae, tensors: target, notes: notes)
     }
+}
+
+/// Largest |stored − regenerated| of a tensor that the target convention drops and recomputes, or nil
+/// when they are bit-identical. Official DiT training checkpoints can carry an EMA-drifted `pos_embed`.
+func driftFromGenerator(_ stored: Tensor, generator: String, dit: DiTConfig?) throws -> Double? {
+    let regenerated = try TensorGenerators.generate(generator, dit: dit)
+    guard regenerated.shape == stored.shape else { return nil }
+    let a = try stored.doubleValues(), b = try regenerated.doubleValues()
+    var worst = 0.0
+    for k in 0..<a.count { worst = max(worst, abs(a[k] - b[k])) }
+    return worst > 0 ? worst : nil
 }
 
 /// Compares produced tensors with the parameters a configuration needs, and formats the findings.

@@ -13,6 +13,8 @@ public struct Renamer {
         public var tensors: [NamedTensor]
         /// Target names to be produced by a generator (`(name, generator)`).
         public var generated: [(name: String, generator: String)]
+        /// Source tensors the target does not store because its loaders recompute them (`(name, generator)`).
+        public var dropped: [(name: String, generator: String)] = []
         /// Source tensors no rule claimed.
         public var unclaimed: [String]
     }
@@ -37,6 +39,7 @@ public struct Renamer {
         var claimedBy: [String: Int] = [:]
         var produced: [(order: Int, tensor: NamedTensor)] = []
         var generated: [(name: String, generator: String)] = []
+        var dropped: [(name: String, generator: String)] = []
         let order = Dictionary(uniqueKeysWithValues: tensors.enumerated().map { ($1.name, $0) })
 
         func claim(_ name: String, _ rule: NameTable.Rule) throws {
@@ -141,7 +144,10 @@ public struct Renamer {
                 }
             case .generate(let generator):
                 if forward {
-                    for (t, _) in matches(sources[0]) { try claim(t.name, rule) }
+                    for (t, _) in matches(sources[0]) {
+                        try claim(t.name, rule)
+                        dropped.append((t.name, generator))
+                    }
                 } else if let name = targets[0].render([:]) {
                     generated.append((name, generator))
                 }
@@ -155,6 +161,6 @@ public struct Renamer {
             unclaimed = []
         }
         let ordered = produced.enumerated().sorted { ($0.element.order, $0.offset) < ($1.element.order, $1.offset) }.map(\.element.tensor)
-        return Output(tensors: ordered, generated: generated, unclaimed: unclaimed)
+        return Output(tensors: ordered, generated: generated, dropped: dropped, unclaimed: unclaimed)
     }
 }

@@ -18,6 +18,8 @@ public struct SampleConfig: Equatable {
     public var dtype = "fp32"
     /// One grid `sample.png` (official DiT) instead of `class-<label>.png` files (MindONE).
     public var imagegrid = false
+    /// Images per row of the grid (torchvision's `nrow`; official sample.py uses 4).
+    public var gridColumns = 4
     public var numClasses = 1000
     public var classLabels = [207, 360, 387, 974, 88, 979, 417, 279]
     /// Latent channels guided by CFG: 3 (official DiT, "for exact reproducibility") or 4 (MindONE, diffusers).
@@ -106,6 +108,10 @@ public struct SampleConfig: Equatable {
             dtype = v
         case "use_fp16": dtype = try bool() ? "fp16" : "fp32"
         case "imagegrid": imagegrid = try bool()
+        case "grid_columns":
+            let v = try int()
+            guard v > 0 else { throw fail("a positive integer") }
+            gridColumns = v
         case "num_classes": numClasses = try int()
         case "class_labels":
             if let list = value as? [Any] {
@@ -146,7 +152,7 @@ public struct SampleConfig: Equatable {
 
     public static let knownKeys: Set<String> = ["model_name", "image_size", "dit_checkpoint", "vae_checkpoint", "sd_scale_factor",
                                                 "sampling_steps", "guidance_scale", "seed", "ddim_sampling", "dtype", "use_fp16",
-                                                "imagegrid", "num_classes", "class_labels", "cfg_channels", "ddim_eta", "num_heads", "vae_norm_groups", "output_path",
+                                                "imagegrid", "grid_columns", "num_classes", "class_labels", "cfg_channels", "ddim_eta", "num_heads", "vae_norm_groups", "output_path",
                                                 "noise_file", "save_latents", "save_trajectory"]
 
     /// The respacing string for `create_diffusion` (`"250"`; DDIM uses the same uniform respacing, as MindONE).

@@ -73,7 +73,7 @@ public struct SamplePipeline {
         try FileManager.default.createDirectory(atPath: outputFolder, withIntermediateDirectories: true)
         var files: [String] = []
         if config.imagegrid {
-            let grid = ImageGrid.torchvisionGrid(images, count: labels.count, height: size, width: size)
+            let grid = ImageGrid.torchvisionGrid(images, count: labels.count, height: size, width: size, nrow: config.gridColumns)
             let path = outputFolder + "/sample.png"
             try PNGWriter.write(pixels: grid.pixels, width: grid.width, height: grid.height, to: path)
             files.append(path)

@@ -28,6 +28,7 @@ struct DiTSample: ParsableCommand {
     @Option(help: "Weights in memory: fp32, fp16 or bf16 (compute is float32).") var dtype: String?
     @Option(help: "Older spelling of --dtype fp16.") var useFp16: Bool?
     @Option(help: "true: one sample.png grid (official DiT); false: class-<label>.png files (MindONE).") var imagegrid: Bool?
+    @Option(help: "Images per row of the grid (torchvision's nrow; official sample.py: 4).") var gridColumns: Int?
     @Option(help: "Number of classes (the null label is this number).") var numClasses: Int?
     @Option(help: "Comma-separated labels, one image each.") var classLabels: String?
     @Option(help: "Channels guided by CFG: 3 (official) or 4 (MindONE, diffusers).") var cfgChannels: Int?
@@ -51,7 +52,7 @@ struct DiTSample: ParsableCommand {
             let flags: [(String, Any?)] = [
                 ("model_name", modelName), ("image_size", imageSize), ("dit_checkpoint", ditCheckpoint), ("vae_checkpoint", vaeCheckpoint),
                 ("sd_scale_factor", sdScaleFactor), ("sampling_steps", samplingSteps), ("guidance_scale", guidanceScale), ("seed", seed),
-                ("ddim_sampling", ddimSampling), ("ddim_eta", ddimEta), ("use_fp16", useFp16), ("dtype", dtype), ("imagegrid", imagegrid),
+                ("ddim_sampling", ddimSampling), ("ddim_eta", ddimEta), ("use_fp16", useFp16), ("dtype", dtype), ("imagegrid", imagegrid), ("grid_columns", gridColumns),
                 ("num_classes", numClasses), ("class_labels", classLabels), ("cfg_channels", cfgChannels), ("num_heads", numHeads), ("vae_norm_groups", vaeNormGroups),
                 ("output_path", output), ("noise_file", noise), ("save_latents", saveLatents), ("save_trajectory", saveTrajectory),
             ]

@@ -16,6 +16,10 @@ final class ImageGridTests: XCTestCase {
         XCTAssertEqual(grid.pixels, expected.bytes)
         let single = ImageGrid.torchvisionGrid(Array(images[0..<(3 * 6 * 7)]), count: 1, height: 6, width: 7)
         XCTAssertEqual(single.pixels, Self.entry("torchvision_single").bytes)
+        let twoColumns = ImageGrid.torchvisionGrid(images, count: 5, height: 6, width: 7, nrow: 2)
+        let expectedTwo = Self.entry("torchvision_grid_nrow2")
+        XCTAssertEqual([twoColumns.height, twoColumns.width, 3], expectedTwo.shape)
+        XCTAssertEqual(twoColumns.pixels, expectedTwo.bytes)
     }
 
     func testMindOneQuantisationTruncates() {

@@ -52,5 +52,11 @@ final class SampleConfigTests: XCTestCase {
         try config.set("sampling_steps", "50", source: "--sampling-steps")
         XCTAssertEqual(config.seed, 7)
         XCTAssertEqual(config.samplingSteps, 50)
+        XCTAssertEqual(config.gridColumns, 4, "torchvision nrow of official sample.py")
+        try config.set("grid_columns", "5", source: "--grid-columns")
+        XCTAssertEqual(config.gridColumns, 5)
+        XCTAssertThrowsError(try config.set("grid_columns", 0, source: "--grid-columns")) {
+            XCTAssertTrue("\($0)".contains("--grid-columns: grid_columns: expected a positive integer"), "\($0)")
+        }
     }
 }

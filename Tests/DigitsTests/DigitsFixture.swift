@@ -1,0 +1,46 @@
+import Foundation
+import Models
+import NameMaps
+import Sampling
+
+/// The bundled digits model (fixtures/digits) and its sampling settings (configs/inference/digits.yaml).
+enum DigitsFixture {
+    static let root: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.path
+    }()
+
+    static let folder = root + "/fixtures/digits"
+
+    /// digits.yaml with the checkpoint paths made absolute.
+    static func config() throws -> SampleConfig {
+        var config = SampleConfig()
+        try config.apply(yaml: String(contentsOfFile: root + "/configs/inference/digits.yaml", encoding: .utf8), source: "digits.yaml")
+        config.ditCheckpoint = root + "/" + config.ditCheckpoint
+        config.vaeCheckpoint = root + "/" + config.vaeCheckpoint
+        return config
+    }
+
+    /// Loads a DiT and a VAE from any supported file and naming, as dit-sample does.
+    static func models(dit ditPath: String, vae vaePath: String, config: SampleConfig) throws -> (DiTDenoiser, VAEDecoder) {
+        var options = LoadOptions()
+        options.imageSize = config.imageSize
+        let ditWeights = try ModelLoader.load(ditPath, family: .dit, options: options)
+        let dit = try DiT(weights: ditWeights.weights, config: ditWeights.conversion.dit!, heads: config.numHeads)
+        let vaeWeights = try ModelLoader.load(vaePath, family: .vae)
+        let vae = try AutoencoderKL(weights: vaeWeights.weights, config: vaeWeights.conversion.vae!, groups: config.vaeNormGroups)
+        return (DiTDenoiser(dit), VAEDecoder(vae))
+    }
+
+    /// Runs the sampling pipeline quietly into a scratch folder (removed afterwards).
+    static func sample(_ config: SampleConfig, models: (DiTDenoiser, VAEDecoder), keepPNGIn folder: String? = nil) throws -> (SamplePipeline.Result, Data?) {
+        var pipeline = SamplePipeline(config: config)
+        pipeline.quiet = true
+        let dir = folder ?? NSTemporaryDirectory() + "digits-\(UUID().uuidString)"
+        defer { if folder == nil { try? FileManager.default.removeItem(atPath: dir) } }
+        let result = try pipeline.run(denoiser: models.0, decoder: models.1, outputFolder: dir)
+        let png = config.imagegrid ? FileManager.default.contents(atPath: dir + "/sample.png") : nil
+        return (result, png)
+    }
+}
