@@ -3,8 +3,10 @@ import Glibc
 #endif
 import Checkpoint
 
-/// Runs `body`; any error becomes one line `TOOL: error: ...` on stderr and exit status 1.
+/// Runs `body`; any error becomes one line `TOOL: error: ...` on stderr and exit status 1. Standard output
+/// is line-buffered so that the log keeps its order with the progress lines on stderr when piped.
 public func runReportingErrors(_ body: () throws -> Void) {
+    setvbuf(stdout, nil, _IOLBF, 0)
     let tool = CommandLine.arguments.first.map { String($0.split(separator: "/").last ?? Substring($0)) } ?? "ckpt"
     do {
         try body()
