@@ -45,7 +45,9 @@ let package = Package(
         .executableTarget(name: "ckpt", dependencies: ["CLISupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // Runtime: CPU kernels (GEMM through OpenBLAS), DiT and AutoencoderKL, the parity harness, its tools.
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
-        .target(name: "Kernels", dependencies: ["COpenBLAS"]),
+        // AVX-512 / AVX2 pointwise kernels (function-level target attributes, CPU checked at run time).
+        .target(name: "CKernels"),
+        .target(name: "Kernels", dependencies: ["COpenBLAS", "CKernels"]),
         .target(name: "Models", dependencies: ["Kernels", "Checkpoint", "NameMaps"]),
         .target(name: "Parity", dependencies: ["Models", "Kernels", "Checkpoint"]),
         .executableTarget(name: "dit-parity", dependencies: ["Parity", "CLISupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),

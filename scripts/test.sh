@@ -5,10 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x /opt/swift/usr/bin/swift ] && export PATH="/opt/swift/usr/bin:$PATH"
 scripts/setup-system.sh
-# Debug configuration (so @testable imports work) compiled with -O: the tests exercise the optimised code
+# Debug configuration (so @testable imports work) compiled with -O (Swift) and -O2 (C): the tests exercise the optimised code
 # users run, and the numeric tests (100-image sampling runs, tiny-model parity) take seconds instead of
 # tens of minutes. Preconditions and bounds checks stay on.
-swift build --build-tests -Xswiftc -O
+swift build --build-tests -Xswiftc -O -Xcc -O2
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0

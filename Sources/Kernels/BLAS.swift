@@ -1,3 +1,4 @@
+import CKernels
 import COpenBLAS
 import Foundation
 
@@ -34,22 +35,27 @@ public enum BLAS {
     }
 }
 
-/// `y = x · Wᵀ + b` for a PyTorch Linear weight `W [out, in]`, parallel over output features (each
-/// worker reads only its rows of W) or, for narrow outputs, over input rows.
+/// `y = act(x · Wᵀ + b)` for a PyTorch Linear weight `W [out, in]`, parallel over output features (each
+/// worker reads only its rows of W) or, for narrow outputs, over input rows. With an AVX2/AVX-512 unit
+/// the bias and activation are applied by each worker right after its GEMM, while its block of `y` is
+/// still in cache (one pass instead of a bias pre-fill, a GEMM that re-reads it, and an activation pass).
 public enum Linear {
     /// - Parameters:
     ///   - input: `[rows, in]` f32, row stride `inputStride` (default `in`).
     ///   - output: `[rows, out]` f32, row stride `outputStride` (default `out`).
-    ///   - accumulate: add to `output` instead of overwriting it (then `bias` is added too).
+    ///   - accumulate: add to `output` instead of overwriting it (then `bias` is added too; no activation).
+    ///   - activation: applied after the bias (PyTorch's `act(linear(x))`).
     public static func forward(_ input: UnsafePointer<Float>, rows: Int, weight: Weight, bias: [Float]?,
                                output: UnsafeMutablePointer<Float>, inputStride: Int? = nil, outputStride: Int? = nil,
-                               accumulate: Bool = false) {
+                               accumulate: Bool = false, activation: Activation = .none) {
+        precondition(!(accumulate && activation != .none), "an accumulating linear layer takes no activation")
         Profile.measure(rows < 16 ? "linear (rows < 16)" : "linear") {
             let outFeatures = weight.shape[0], inFeatures = weight.rowLength
             let lda = inputStride ?? inFeatures, ldc = outputStride ?? outFeatures
             if let bias { precondition(bias.count == outFeatures, "bias \(bias.count) for \(outFeatures) outputs") }
+            let fused = VectorUnit.current != .portable && !accumulate
             func prefill(_ r: Range<Int>, _ cols: Range<Int>) {
-                guard let bias else { return }
+                guard let bias, !fused else { return }
                 bias.withUnsafeBufferPointer { b in
                     for row in r {
                         let y = output + row * ldc
@@ -61,13 +67,35 @@ public enum Linear {
                     }
                 }
             }
-            let beta: Float = (bias != nil || accumulate) ? 1 : 0
-            if BLAS.internalThreads > 1 {
+            func epilogue(_ r: Range<Int>, _ cols: Range<Int>) {
+                guard bias != nil || activation != .none else { return }
+                let block = output + r.lowerBound * ldc + cols.lowerBound
+                if fused {
+                    withBias(bias, offset: cols.lowerBound) { b in
+                        dk_bias_activation(block, r.count, cols.count, ldc, b, activation.rawValue)
+                    }
+                } else if activation != .none {
+                    for row in 0..<r.count { Elementwise.portableMap(block + row * ldc, count: cols.count, activation) }
+                }
+            }
+            let beta: Float = fused ? 0 : ((bias != nil || accumulate) ? 1 : 0)
+            if fused && rows <= 4 {
+                // Memory-bound (DiT's adaLN modulation at batch 2): stream each weight row once.
+                Parallel.forRanges(outFeatures, grain: 32, alignment: 16) { cols in
+                    weight.withFloatRows(cols) { w in
+                        withBias(bias, offset: cols.lowerBound) { b in
+                            dk_few_rows_linear(input, rows, inFeatures, lda, w, cols.count, inFeatures, b, output + cols.lowerBound, ldc)
+                        }
+                    }
+                    if activation != .none { dk_bias_activation(output + cols.lowerBound, rows, cols.count, ldc, nil, activation.rawValue) }
+                }
+            } else if BLAS.internalThreads > 1 {
                 prefill(0..<rows, 0..<outFeatures)
                 weight.withFloatRows(0..<outFeatures) { w in
                     BLAS.sgemm(transB: true, m: rows, n: outFeatures, k: inFeatures, a: input, lda: lda, b: w, ldb: inFeatures,
                                beta: beta, c: output, ldc: ldc)
                 }
+                epilogue(0..<rows, 0..<outFeatures)
             } else if outFeatures >= 128 || rows < 2 * Parallel.threadCount {
                 Parallel.forRanges(outFeatures, grain: 32, alignment: 16) { cols in
                     prefill(0..<rows, cols)
@@ -75,6 +103,7 @@ public enum Linear {
                         BLAS.sgemm(transB: true, m: rows, n: cols.count, k: inFeatures, a: input, lda: lda, b: w, ldb: inFeatures,
                                    beta: beta, c: output + cols.lowerBound, ldc: ldc)
                     }
+                    epilogue(0..<rows, cols)
                 }
             } else {
                 weight.withFloatRows(0..<outFeatures) { w in
@@ -82,9 +111,17 @@ public enum Linear {
                         prefill(r, 0..<outFeatures)
                         BLAS.sgemm(transB: true, m: r.count, n: outFeatures, k: inFeatures, a: input + r.lowerBound * lda, lda: lda,
                                    b: w, ldb: inFeatures, beta: beta, c: output + r.lowerBound * ldc, ldc: ldc)
+                        epilogue(r, 0..<outFeatures)
                     }
                 }
             }
         }
+    }
+
+    /// Calls `body` with a pointer to `bias[offset...]`, or nil without a bias.
+    @inline(__always)
+    static func withBias<R>(_ bias: [Float]?, offset: Int, _ body: (UnsafePointer<Float>?) -> R) -> R {
+        guard let bias else { return body(nil) }
+        return bias.withUnsafeBufferPointer { body($0.baseAddress! + offset) }
     }
 }

@@ -1,8 +1,11 @@
+import CKernels
+
 /// Pointwise activations and residual updates, vectorised and split over the workers.
 public enum Elementwise {
     /// `x = gelu_tanh(x)` in place over `count` values.
     public static func geluTanh(_ x: UnsafeMutablePointer<Float>, count: Int) {
         Profile.measure("gelu") {
+            if VectorUnit.current != .portable { return mapVector(x, count: count, .geluTanh) }
             map(x, count: count, GELUTanhFunction.self)
         }
     }
@@ -10,6 +13,7 @@ public enum Elementwise {
     /// `x = silu(x)` in place over `count` values.
     public static func silu(_ x: UnsafeMutablePointer<Float>, count: Int) {
         Profile.measure("silu") {
+            if VectorUnit.current != .portable { return mapVector(x, count: count, .silu) }
             map(x, count: count, SiLUFunction.self)
         }
     }
@@ -53,19 +57,38 @@ public enum Elementwise {
         }
     }
 
+    /// The portable (SIMD8, SSE2) version on one thread, for callers that already split the work.
+    static func portableMap(_ x: UnsafeMutablePointer<Float>, count: Int, _ activation: Activation) {
+        switch activation {
+        case .geluTanh: mapRange(x, 0..<count, GELUTanhFunction.self)
+        case .silu: mapRange(x, 0..<count, SiLUFunction.self)
+        case .none: break
+        }
+    }
+
+    /// The AVX2 / AVX-512 version (CKernels), split over the workers.
+    static func mapVector(_ x: UnsafeMutablePointer<Float>, count: Int, _ activation: Activation) {
+        Parallel.forRanges(count, grain: 1 << 14, alignment: 16) { range in
+            dk_bias_activation(x + range.lowerBound, 1, range.count, range.count, nil, activation.rawValue)
+        }
+    }
+
     /// Generic over the function type (not a closure) so each use is specialised and `vexp` inlined.
     @inline(__always)
     static func map<F: PointwiseFunction>(_ x: UnsafeMutablePointer<Float>, count: Int, _ f: F.Type) {
-        Parallel.forRanges(count, grain: 1 << 14, alignment: 8) { range in
-            var i = range.lowerBound
-            while i + 8 <= range.upperBound {
-                store8(F.vector(load8(x + i)), x + i)
-                i += 8
-            }
-            while i < range.upperBound {
-                x[i] = F.scalar(x[i])
-                i += 1
-            }
+        Parallel.forRanges(count, grain: 1 << 14, alignment: 8) { range in mapRange(x, range, f) }
+    }
+
+    @inline(__always)
+    static func mapRange<F: PointwiseFunction>(_ x: UnsafeMutablePointer<Float>, _ range: Range<Int>, _ f: F.Type) {
+        var i = range.lowerBound
+        while i + 8 <= range.upperBound {
+            store8(F.vector(load8(x + i)), x + i)
+            i += 8
+        }
+        while i < range.upperBound {
+            x[i] = F.scalar(x[i])
+            i += 1
         }
     }
 }

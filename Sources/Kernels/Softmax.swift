@@ -1,8 +1,11 @@
+import CKernels
+
 /// Numerically stable softmax over rows: `exp(x - max) / Σ exp(x - max)`.
 public enum Softmax {
     /// In place over each of `rows` rows of `length` values (row stride `stride`, default `length`).
     public static func rows(_ x: UnsafeMutablePointer<Float>, rows: Int, length: Int, stride: Int? = nil) {
         let ld = stride ?? length
+        if VectorUnit.current != .portable { return dk_softmax_rows(x, rows, length, ld) }
         for r in 0..<rows { row(x + r * ld, length: length) }
     }
 

@@ -65,8 +65,7 @@ struct DiTBlock {
         Elementwise.gatedResidual(x, scratch.branch.pointer, rows: rows, dim: d, gate: chunk(2))
 
         Normalization.layerNormModulate(x, scratch.normed.pointer, rows: rows, dim: d, eps: 1e-6, shift: chunk(3), scale: chunk(4))
-        Linear.forward(scratch.normed.pointer, rows: rows, weight: fc1, bias: fc1Bias, output: scratch.hidden.pointer)
-        Elementwise.geluTanh(scratch.hidden.pointer, count: rows * mlpWidth)
+        Linear.forward(scratch.normed.pointer, rows: rows, weight: fc1, bias: fc1Bias, output: scratch.hidden.pointer, activation: .geluTanh)
         Linear.forward(scratch.hidden.pointer, rows: rows, weight: fc2, bias: fc2Bias, output: scratch.branch.pointer)
         Elementwise.gatedResidual(x, scratch.branch.pointer, rows: rows, dim: d, gate: chunk(5))
     }

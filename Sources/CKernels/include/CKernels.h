@@ -1,0 +1,31 @@
+#ifndef CKERNELS_H
+#define CKERNELS_H
+
+#include <stddef.h>
+
+/// Widest vector unit usable by the functions below on this CPU, checked once at run time:
+/// 2 = AVX-512F, 1 = AVX2 + FMA, 0 = neither (callers keep their portable path). The library is
+/// compiled for the baseline x86-64 ISA; only these functions carry target attributes.
+int dk_vector_level(void);
+
+/// Lowers the level used from now on to at most `max_level` (never above what the CPU has) and returns
+/// it; for tests of each path and for `DITPORT_VECTOR` (`avx512`, `avx2`, `portable`), read once.
+int dk_limit_vector_level(int max_level);
+
+/// Pointwise epilogue of a linear layer over a `[rows, cols]` block with row stride `ld`:
+/// `y = act(y + bias)`; `bias` is `[cols]` or NULL; `activation` 0 = none, 1 = GELU (tanh form,
+/// `x / (1 + e^(-2u))`, u = √(2/π)(x + 0.044715x³)), 2 = SiLU. Requires `dk_vector_level() > 0`.
+void dk_bias_activation(float *y, size_t rows, size_t cols, size_t ld, const float *bias, int activation);
+
+/// In-place numerically stable softmax of each of `rows` rows of `length` values (row stride `ld`).
+/// Requires `dk_vector_level() > 0`.
+void dk_softmax_rows(float *x, size_t rows, size_t length, size_t ld);
+
+/// `y[r, j] = bias[j] + Σ_k x[r, k] · w[j, k]` for `rows` ≤ 4 input rows (`x` row stride `ldx`), output
+/// features `j` in `[0, cols)` (`w` row stride `ldw`, `y` row stride `ldy`, `bias` `[cols]` or NULL).
+/// Reads each weight row once, for the memory-bound few-row layers (DiT's adaLN modulation at batch 2),
+/// where a packing GEMM reads the weights three times. Requires `dk_vector_level() > 0`.
+void dk_few_rows_linear(const float *x, size_t rows, size_t k, size_t ldx, const float *w, size_t cols, size_t ldw,
+                        const float *bias, float *y, size_t ldy);
+
+#endif

@@ -1,0 +1,80 @@
+import Foundation
+import XCTest
+@testable import Kernels
+
+/// The AVX-512, AVX2 and portable paths of the pointwise kernels and of the linear layer's fused
+/// epilogue each match a float64 reference (every unit this CPU has is run; odd sizes hit the masked tails).
+final class VectorUnitTests: XCTestCase {
+    static let units: [VectorUnit] = [.portable, .avx2, .avx512]
+
+    /// Runs `body` once per vector unit the CPU offers, then restores the default.
+    func forEachUnit(_ body: (VectorUnit) throws -> Void) rethrows {
+        defer { VectorUnit.limit(to: .avx512) }
+        var seen = Set<VectorUnit>()
+        for unit in Self.units {
+            let got = VectorUnit.limit(to: unit)
+            guard seen.insert(got).inserted else { continue }
+            try body(got)
+        }
+    }
+
+    static func gelu(_ x: Double) -> Double { 0.5 * x * (1 + tanh(0.7978845608028654 * (x + 0.044715 * x * x * x))) }
+
+    func testLinearWithFusedBiasAndGELUOnEveryUnit() {
+        var rng = TestRandom(seed: 11)
+        forEachUnit { unit in
+            for (rows, inF, outF) in [(1, 37, 50), (2, 64, 300), (4, 19, 33), (5, 40, 24), (64, 21, 129)] {
+                let x = rng.floats(rows * inF), w = rng.floats(outF * inF, scale: 0.5), b = rng.floats(outF)
+                for activation in [Activation.none, .geluTanh, .silu] {
+                    var want = [Double](repeating: 0, count: rows * outF)
+                    for r in 0..<rows {
+                        for o in 0..<outF {
+                            var acc = Double(b[o])
+                            for i in 0..<inF { acc += Double(x[r * inF + i]) * Double(w[o * inF + i]) }
+                            switch activation {
+                            case .none: want[r * outF + o] = acc
+                            case .geluTanh: want[r * outF + o] = Self.gelu(acc)
+                            case .silu: want[r * outF + o] = acc / (1 + Foundation.exp(-acc))
+                            }
+                        }
+                    }
+                    var got = [Float](repeating: .nan, count: rows * outF)
+                    x.withUnsafeBufferPointer { xp in got.withUnsafeMutableBufferPointer { yp in
+                        Linear.forward(xp.baseAddress!, rows: rows, weight: Weight(shape: [outF, inF], values: w), bias: b,
+                                       output: yp.baseAddress!, activation: activation)
+                    } }
+                    XCTAssertLessThan(maxAbsDifference(got, want), 1e-5, "\(unit): \(rows)×\(inF)→\(outF) \(activation)")
+                }
+            }
+        }
+    }
+
+    func testSoftmaxAndActivationsOnEveryUnit() {
+        var rng = TestRandom(seed: 12)
+        forEachUnit { unit in
+            for length in [1, 7, 37, 256] {
+                let rows = 3
+                var x = rng.floats(rows * length, scale: 6)
+                x[0] = 88.5  // near the exp clamp
+                let copy = x.map(Double.init)
+                var want = [Double](repeating: 0, count: x.count)
+                for r in 0..<rows {
+                    let row = copy[(r * length)..<((r + 1) * length)], m = row.max()!
+                    let s = row.map { Foundation.exp($0 - m) }.reduce(0, +)
+                    for j in 0..<length { want[r * length + j] = Foundation.exp(copy[r * length + j] - m) / s }
+                }
+                x.withUnsafeMutableBufferPointer { Softmax.rows($0.baseAddress!, rows: rows, length: length) }
+                XCTAssertLessThan(maxAbsDifference(x, want), 2e-7, "\(unit): softmax over \(length)")
+            }
+            for count in [5, 16, 1000, 40_003] {
+                let x = (0..<count).map { Float($0 % 4001 - 2000) * 0.004 }
+                var g = x, s = x
+                g.withUnsafeMutableBufferPointer { Elementwise.geluTanh($0.baseAddress!, count: count) }
+                s.withUnsafeMutableBufferPointer { Elementwise.silu($0.baseAddress!, count: count) }
+                let gWant = x.map { Self.gelu(Double($0)) }, sWant = x.map { Double($0) / (1 + Foundation.exp(-Double($0))) }
+                XCTAssertLessThan(maxAbsDifference(g, gWant), 2e-6, "\(unit): gelu over \(count)")
+                XCTAssertLessThan(maxAbsDifference(s, sWant), 2e-6, "\(unit): silu over \(count)")
+            }
+        }
+    }
+}
