@@ -79,7 +79,14 @@ public enum Linear {
                 }
             }
             let beta: Float = fused ? 0 : ((bias != nil || accumulate) ? 1 : 0)
-            if fused && rows <= 4 {
+            if case .packedF32(let packed) = weight.elements, fused, VectorUnit.current == .avx512 {
+                // Pre-packed weights: the AVX-512 GEMM with bias and activation in its epilogue.
+                Parallel.forRanges(outFeatures / Int(DK_PANEL)) { panels in
+                    withBias(bias, offset: 0) { b in
+                        dk_sgemm_packed(rows, inFeatures, input, lda, packed, panels.lowerBound, panels.upperBound, output, ldc, b, activation.rawValue)
+                    }
+                }
+            } else if fused && rows <= 4 {
                 // Memory-bound (DiT's adaLN modulation at batch 2): stream each weight row once.
                 Parallel.forRanges(outFeatures, grain: 32, alignment: 16) { cols in
                     weight.withFloatRows(cols) { w in

@@ -1,3 +1,8 @@
+import CKernels
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A read-only parameter tensor in f32, f16 or bf16, living in memory the runtime owns or in a mapped
 /// checkpoint file. Half-precision weights are widened to f32 on use, a block of rows at a time.
 public struct Weight: @unchecked Sendable {
@@ -6,6 +11,8 @@ public struct Weight: @unchecked Sendable {
         case f32(UnsafePointer<Float>)
         case f16(UnsafePointer<UInt16>)
         case bf16(UnsafePointer<UInt16>)
+        /// f32 in the panel layout of `dk_pack_weight` (`[out/48][in][48]`), for `Linear`'s AVX-512 GEMM.
+        case packedF32(UnsafePointer<Float>)
     }
 
     public let shape: [Int]
@@ -31,8 +38,10 @@ public struct Weight: @unchecked Sendable {
     /// Elements per leading-dimension row (`in` for a Linear `[out, in]`, `C·k·k` for a conv).
     public var rowLength: Int { shape.dropFirst().reduce(1, *) }
     public var isHalfPrecision: Bool {
-        if case .f32 = elements { return false }
-        return true
+        switch elements {
+        case .f32, .packedF32: return false
+        case .f16, .bf16: return true
+        }
     }
 
     /// Calls `body` with rows `rows` as contiguous f32 (`rows.count × rowLength`): a pointer into the
@@ -52,7 +61,31 @@ public struct Weight: @unchecked Sendable {
             defer { scratch.deallocate() }
             HalfConversion.widenBFloat16(p + start, scratch, count: n)
             return try body(scratch)
+        case .packedF32(let p):
+            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: max(n, 1))  // [rows, rowLength] f32
+            defer { scratch.deallocate() }
+            dk_unpack_weight_rows(p, rowLength, rows.lowerBound, rows.upperBound, scratch)
+            return try body(scratch)
         }
+    }
+
+    /// The same weight packed for `Linear`'s AVX-512 GEMM (`dk_pack_weight`), when this CPU uses
+    /// AVX-512, the weight is f32 and its output count is a multiple of the 48-feature panel; else
+    /// `self`. A weight read from a mapped file gives its pages back (`MADV_DONTNEED`: they stay in the
+    /// page cache, not in this process), so memory stays at one copy of the weights.
+    public func packedForGEMM() -> Weight {
+        guard VectorUnit.current == .avx512, case .f32(let source) = elements, shape.count == 2,
+              shape[0] % Int(DK_PANEL) == 0, shape[0] > 0, rowLength > 0 else { return self }
+        let buffer = OwnedFloats(count: count)
+        dk_pack_weight(source, shape[0], rowLength, rowLength, buffer.pointer)
+        if !(owner is OwnedFloats) { MemoryRelease.dropPages(UnsafeRawPointer(source), bytes: count * 4) }
+        return Weight(shape: shape, elements: .packedF32(UnsafePointer(buffer.pointer)), owner: buffer)
+    }
+
+    /// True for weights in the packed GEMM layout.
+    public var isPacked: Bool {
+        if case .packedF32 = elements { return true }
+        return false
     }
 
     /// All elements as f32 (for small parameters: biases, norms, tables).
@@ -88,4 +121,17 @@ public final class OwnedHalves: @unchecked Sendable {
     }
 
     deinit { UnsafeMutableRawPointer(pointer).deallocate() }
+}
+
+/// Returning the pages of a read-only file mapping to the page cache.
+enum MemoryRelease {
+    /// `madvise(MADV_DONTNEED)` over the whole pages inside `[pointer, pointer + bytes)`; later reads of
+    /// them fault the file's bytes back in.
+    static func dropPages(_ pointer: UnsafeRawPointer, bytes: Int) {
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = (Int(bitPattern: pointer) + page - 1) / page * page
+        let end = (Int(bitPattern: pointer) + bytes) / page * page
+        guard end > start, let base = UnsafeMutableRawPointer(bitPattern: start) else { return }
+        _ = madvise(base, end - start, MADV_DONTNEED)
+    }
 }

@@ -38,13 +38,13 @@ struct DiTBlock {
     init(_ weights: ModelWeights, prefix: String, dim d: Int) throws {
         modulation = try weights.weight(prefix + "adaLN_modulation.1.weight", shape: [6 * d, d])
         modulationBias = try weights.floats(prefix + "adaLN_modulation.1.bias", count: 6 * d)
-        qkv = try weights.weight(prefix + "attn.qkv.weight", shape: [3 * d, d])
+        qkv = try weights.packedWeight(prefix + "attn.qkv.weight", shape: [3 * d, d])
         qkvBias = try weights.floats(prefix + "attn.qkv.bias", count: 3 * d)
-        proj = try weights.weight(prefix + "attn.proj.weight", shape: [d, d])
+        proj = try weights.packedWeight(prefix + "attn.proj.weight", shape: [d, d])
         projBias = try weights.floats(prefix + "attn.proj.bias", count: d)
-        fc1 = try weights.weight(prefix + "mlp.fc1.weight")
+        fc1 = try weights.packedWeight(prefix + "mlp.fc1.weight")
         fc1Bias = try weights.floats(prefix + "mlp.fc1.bias", count: fc1.shape[0])
-        fc2 = try weights.weight(prefix + "mlp.fc2.weight", shape: [d, fc1.shape[0]])
+        fc2 = try weights.packedWeight(prefix + "mlp.fc2.weight", shape: [d, fc1.shape[0]])
         fc2Bias = try weights.floats(prefix + "mlp.fc2.bias", count: d)
     }
 

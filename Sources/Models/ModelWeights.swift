@@ -8,7 +8,7 @@ import Kernels
 /// f16/bf16 stay 16-bit when `keepHalfPrecision` (widened block by block on use) and are widened to
 /// f32 otherwise; f64 is rounded to f32.
 public final class ModelWeights {
-    public let tensors: [String: Weight]
+    public private(set) var tensors: [String: Weight]
     /// Canonical names in the order the checkpoint (or config) listed them.
     public let names: [String]
 
@@ -37,6 +37,15 @@ public final class ModelWeights {
         guard let w = tensors[name] else { throw ModelError("missing weight '\(name)'") }
         if let shape, w.shape != shape { throw ModelError("weight '\(name)' has shape \(w.shape), expected \(shape)") }
         return w
+    }
+
+    /// The weight `name` packed for the AVX-512 GEMM (`Weight.packedForGEMM`). The packed copy replaces
+    /// the original here, so the original's memory goes once nothing else holds it and a second model
+    /// built from these weights reuses the packed one.
+    public func packedWeight(_ name: String, shape: [Int]? = nil) throws -> Weight {
+        let packed = try weight(name, shape: shape).packedForGEMM()
+        tensors[name] = packed
+        return packed
     }
 
     /// A small parameter (bias, norm, table) as f32 values.

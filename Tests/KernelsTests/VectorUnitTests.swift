@@ -77,4 +77,39 @@ final class VectorUnitTests: XCTestCase {
             }
         }
     }
+
+    /// Packed weights (AVX-512 GEMM): row tails (m not a multiple of 8), k not a multiple of the 128 block,
+    /// several panels split over the workers, bias + activation in the epilogue; the same weight still
+    /// works (unpacked on use) when a narrower unit is in use, and unpacks to the original rows.
+    func testPackedWeightGEMMMatchesReference() {
+        var rng = TestRandom(seed: 13)
+        defer { VectorUnit.limit(to: .avx512) }
+        for (rows, inF, outF) in [(1, 7, 48), (5, 130, 96), (13, 300, 144), (64, 129, 48), (3, 256, 192)] {
+            let x = rng.floats(rows * inF), w = rng.floats(outF * inF, scale: 0.5), b = rng.floats(outF)
+            VectorUnit.limit(to: .avx512)
+            let plain = Weight(shape: [outF, inF], values: w)
+            let packed = plain.packedForGEMM()
+            if VectorUnit.current == .avx512 { XCTAssertTrue(packed.isPacked) }
+            let unpacked = packed.withFloatRows(0..<outF) { Array(UnsafeBufferPointer(start: $0, count: outF * inF)) }
+            XCTAssertEqual(unpacked, w, "unpacked rows \(outF)×\(inF)")
+            for unit in [VectorUnit.avx512, .portable] {
+                VectorUnit.limit(to: unit)
+                for activation in [Activation.none, .geluTanh] {
+                    var want = [Double](repeating: 0, count: rows * outF)
+                    for r in 0..<rows {
+                        for o in 0..<outF {
+                            var acc = Double(b[o])
+                            for i in 0..<inF { acc += Double(x[r * inF + i]) * Double(w[o * inF + i]) }
+                            want[r * outF + o] = activation == .geluTanh ? Self.gelu(acc) : acc
+                        }
+                    }
+                    var got = [Float](repeating: .nan, count: rows * outF)
+                    x.withUnsafeBufferPointer { xp in got.withUnsafeMutableBufferPointer { yp in
+                        Linear.forward(xp.baseAddress!, rows: rows, weight: packed, bias: b, output: yp.baseAddress!, activation: activation)
+                    } }
+                    XCTAssertLessThan(maxAbsDifference(got, want), 2e-5, "\(unit): packed \(rows)×\(inF)→\(outF) \(activation)")
+                }
+            }
+        }
+    }
 }

@@ -28,4 +28,20 @@ void dk_softmax_rows(float *x, size_t rows, size_t length, size_t ld);
 void dk_few_rows_linear(const float *x, size_t rows, size_t k, size_t ldx, const float *w, size_t cols, size_t ldw,
                         const float *bias, float *y, size_t ldy);
 
+/// Output features per panel of a packed weight.
+#define DK_PANEL 48
+
+/// Packs a Linear weight `w` `[n, k]` (row stride `ldw`, `n % DK_PANEL == 0`) into `packed`
+/// (`n·k` floats): panel p, element (kk, j) at `packed[(p·k + kk)·DK_PANEL + j]` = `w[p·DK_PANEL + j][kk]`.
+void dk_pack_weight(const float *w, size_t n, size_t k, size_t ldw, float *packed);
+
+/// Copies rows `[row_begin, row_end)` of a packed weight back to the `[rows, k]` layout in `out`.
+void dk_unpack_weight_rows(const float *packed, size_t k, size_t row_begin, size_t row_end, float *out);
+
+/// `c[:, 48·panel_begin ..< 48·panel_end] = act(a · Wᵀ + bias)` with W packed by `dk_pack_weight`:
+/// `a` `[m, k]` (row stride `lda`), `c` row stride `ldc` (pointing at output column 0), `bias` the whole
+/// `[n]` vector or NULL, `activation` as in `dk_bias_activation`. Requires `dk_vector_level() >= 2`.
+void dk_sgemm_packed(size_t m, size_t k, const float *a, size_t lda, const float *packed, size_t panel_begin, size_t panel_end,
+                     float *c, size_t ldc, const float *bias, int activation);
+
 #endif
