@@ -69,17 +69,12 @@ T512 static void kernel(size_t kc, const float *a, const float *b, float *c, siz
     }
 }
 
-void dk_sgemm_packed(size_t m, size_t k, const float *a, size_t lda, const float *packed, size_t panel_begin, size_t panel_end,
-                     float *c, size_t ldc, const float *bias, int activation) {
-    if (m == 0 || panel_begin >= panel_end) return;
+void dk_pack_activations(size_t m, size_t k, const float *a, size_t lda, size_t block_begin, size_t block_end, float *ap) {
     size_t m_pad = (m + MR - 1) / MR * MR;
-    float *ap = aligned_alloc(64, (m_pad * KC * sizeof(float) + 63) / 64 * 64);  // [m_pad/8][kc][8] f32
-    float tile[MR * DK_PANEL] __attribute__((aligned(64)));                        // [8, 48] f32, for the row tail
     for (size_t pc = 0; pc < k; pc += KC) {
         size_t kc = k - pc < KC ? k - pc : KC;
-        int first = pc == 0, last = pc + kc == k;
-        for (size_t ir = 0; ir < m_pad; ir += MR) {
-            float *dst = ap + ir * kc;
+        for (size_t ir = block_begin * MR; ir < block_end * MR && ir < m_pad; ir += MR) {
+            float *dst = ap + pc * m_pad + ir * kc;  // block pc holds m_pad × kc values
             for (int i = 0; i < MR; i++) {
                 if (ir + i < m) {
                     const float *src = a + (ir + i) * lda + pc;
@@ -89,21 +84,32 @@ void dk_sgemm_packed(size_t m, size_t k, const float *a, size_t lda, const float
                 }
             }
         }
+    }
+}
+
+void dk_sgemm_packed(size_t m, size_t k, const float *ap, const float *packed, size_t panel_begin, size_t panel_end,
+                     float *c, size_t ldc, const float *bias, int activation) {
+    if (m == 0 || panel_begin >= panel_end) return;
+    size_t m_pad = (m + MR - 1) / MR * MR;
+    float tile[MR * DK_PANEL] __attribute__((aligned(64)));  // [8, 48] f32, for the row tail
+    for (size_t pc = 0; pc < k; pc += KC) {
+        size_t kc = k - pc < KC ? k - pc : KC;
+        int first = pc == 0, last = pc + kc == k;
+        const float *block = ap + pc * m_pad;
         for (size_t p = panel_begin; p < panel_end; p++) {
             const float *bp = packed + p * k * DK_PANEL + pc * DK_PANEL;
             const float *bias_p = bias ? bias + p * DK_PANEL : NULL;
             float *cp = c + p * DK_PANEL;
             size_t ir = 0;
-            for (; ir + MR <= m; ir += MR) kernel(kc, ap + ir * kc, bp, cp + ir * ldc, ldc, first, last, bias_p, activation);
+            for (; ir + MR <= m; ir += MR) kernel(kc, block + ir * kc, bp, cp + ir * ldc, ldc, first, last, bias_p, activation);
             if (ir < m) {
                 size_t rows = m - ir;
                 if (!first) for (size_t i = 0; i < rows; i++) memcpy(tile + i * DK_PANEL, cp + (ir + i) * ldc, DK_PANEL * sizeof(float));
-                kernel(kc, ap + ir * kc, bp, tile, DK_PANEL, first, last, bias_p, activation);
+                kernel(kc, block + ir * kc, bp, tile, DK_PANEL, first, last, bias_p, activation);
                 for (size_t i = 0; i < rows; i++) memcpy(cp + (ir + i) * ldc, tile + i * DK_PANEL, DK_PANEL * sizeof(float));
             }
         }
     }
-    free(ap);
 }
 
 #else
@@ -111,8 +117,11 @@ void dk_pack_weight(const float *w, size_t n, size_t k, size_t ldw, float *packe
 void dk_unpack_weight_rows(const float *packed, size_t k, size_t row_begin, size_t row_end, float *out) {
     (void)packed; (void)k; (void)row_begin; (void)row_end; (void)out;
 }
-void dk_sgemm_packed(size_t m, size_t k, const float *a, size_t lda, const float *packed, size_t panel_begin, size_t panel_end,
+void dk_pack_activations(size_t m, size_t k, const float *a, size_t lda, size_t block_begin, size_t block_end, float *ap) {
+    (void)m; (void)k; (void)a; (void)lda; (void)block_begin; (void)block_end; (void)ap;
+}
+void dk_sgemm_packed(size_t m, size_t k, const float *ap, const float *packed, size_t panel_begin, size_t panel_end,
                      float *c, size_t ldc, const float *bias, int activation) {
-    (void)m; (void)k; (void)a; (void)lda; (void)packed; (void)panel_begin; (void)panel_end; (void)c; (void)ldc; (void)bias; (void)activation;
+    (void)m; (void)k; (void)ap; (void)packed; (void)panel_begin; (void)panel_end; (void)c; (void)ldc; (void)bias; (void)activation;
 }
 #endif
