@@ -42,7 +42,7 @@ T512 static void bias_activation512(float *y, size_t rows, size_t cols, size_t l
     for (size_t r = 0; r < rows; r++) {
         float *row = y + r * ld;
         for (size_t j = 0; j < cols; j += 16) {
-            __mmask16 m = cols - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (cols - j)) - 1);
+            __mmask16 m = tail_mask512(cols - j);
             __m512 v = _mm512_maskz_loadu_ps(m, row + j);
             if (bias) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(m, bias + j));
             _mm512_mask_storeu_ps(row + j, m, act512(v, activation));
@@ -55,20 +55,20 @@ T512 static void softmax512(float *x, size_t rows, size_t length, size_t ld) {
         float *row = x + r * ld;
         __m512 mx = _mm512_set1_ps(-__builtin_inff());
         for (size_t j = 0; j < length; j += 16) {
-            __mmask16 m = length - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (length - j)) - 1);
+            __mmask16 m = tail_mask512(length - j);
             mx = _mm512_max_ps(mx, _mm512_mask_loadu_ps(_mm512_set1_ps(-__builtin_inff()), m, row + j));
         }
         __m512 vmax = _mm512_set1_ps(_mm512_reduce_max_ps(mx));
         __m512 sum = _mm512_setzero_ps();
         for (size_t j = 0; j < length; j += 16) {
-            __mmask16 m = length - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (length - j)) - 1);
+            __mmask16 m = tail_mask512(length - j);
             __m512 e = _mm512_maskz_mov_ps(m, exp512(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, row + j), vmax)));
             _mm512_mask_storeu_ps(row + j, m, e);
             sum = _mm512_add_ps(sum, e);
         }
         __m512 inv = _mm512_set1_ps(1.0f / _mm512_reduce_add_ps(sum));
         for (size_t j = 0; j < length; j += 16) {
-            __mmask16 m = length - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (length - j)) - 1);
+            __mmask16 m = tail_mask512(length - j);
             _mm512_mask_storeu_ps(row + j, m, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, row + j), inv));
         }
     }
@@ -177,7 +177,7 @@ T512 static void few_rows512(const float *x, size_t rows, size_t k, size_t ldx, 
         const float *wr = w + j * ldw;
         __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
         for (size_t i = 0; i < k; i += 16) {
-            __mmask16 m = k - i >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (k - i)) - 1);
+            __mmask16 m = tail_mask512(k - i);
             __m512 wv = _mm512_maskz_loadu_ps(m, wr + i);
             for (size_t r = 0; r < rows; r++) acc[r] = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, x + r * ldx + i), wv, acc[r]);
         }

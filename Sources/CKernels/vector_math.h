@@ -9,6 +9,10 @@
 #define EXP_LO -87.33654f
 #define EXP_HI 88.72283f
 
+/// Lanes [0, min(remaining, 16)) set: the mask for the (possibly partial) vector starting here.
+static inline __mmask16 tail_mask512(size_t remaining) {
+    return remaining >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << remaining) - 1);
+}
 
 T512 static inline __m512 exp512(__m512 x) {
     x = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(EXP_LO)), _mm512_set1_ps(EXP_HI));

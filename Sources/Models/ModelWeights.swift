@@ -40,10 +40,11 @@ public final class ModelWeights {
     }
 
     /// The weight `name` packed for the AVX-512 GEMM (`Weight.packedForGEMM`). The packed copy replaces
-    /// the original here, so the original's memory goes once nothing else holds it and a second model
-    /// built from these weights reuses the packed one.
+    /// the original here, so the original's memory goes once nothing else holds it (pages of a mapped
+    /// file are given back at once) and a second model built from these weights reuses the packed one.
     public func packedWeight(_ name: String, shape: [Int]? = nil) throws -> Weight {
-        let packed = try weight(name, shape: shape).packedForGEMM()
+        let original = try weight(name, shape: shape)
+        let packed = original.packedForGEMM(releasingFilePages: original.owner is MappedStorage)
         tensors[name] = packed
         return packed
     }

@@ -106,9 +106,7 @@ public struct ModelConversion {
 func driftFromGenerator(_ stored: Tensor, generator: String, dit: DiTConfig?) throws -> Double? {
     let regenerated = try TensorGenerators.generate(generator, dit: dit)
     guard regenerated.shape == stored.shape else { return nil }
-    let a = try stored.doubleValues(), b = try regenerated.doubleValues()
-    var worst = 0.0
-    for k in 0..<a.count { worst = max(worst, abs(a[k] - b[k])) }
+    let worst = try TensorReshaping.maxAbsDifference(stored, regenerated)
     return worst > 0 ? worst : nil
 }
 

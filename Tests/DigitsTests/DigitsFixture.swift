@@ -34,11 +34,11 @@ enum DigitsFixture {
     }
 
     /// Runs the sampling pipeline quietly into a scratch folder (removed afterwards).
-    static func sample(_ config: SampleConfig, models: (DiTDenoiser, VAEDecoder), keepPNGIn folder: String? = nil) throws -> (SamplePipeline.Result, Data?) {
+    static func sample(_ config: SampleConfig, models: (DiTDenoiser, VAEDecoder)) throws -> (SamplePipeline.Result, Data?) {
         var pipeline = SamplePipeline(config: config)
         pipeline.quiet = true
-        let dir = folder ?? NSTemporaryDirectory() + "digits-\(UUID().uuidString)"
-        defer { if folder == nil { try? FileManager.default.removeItem(atPath: dir) } }
+        let dir = NSTemporaryDirectory() + "digits-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         let result = try pipeline.run(denoiser: models.0, decoder: models.1, outputFolder: dir)
         let png = config.imagegrid ? FileManager.default.contents(atPath: dir + "/sample.png") : nil
         return (result, png)
