@@ -1,15 +1,18 @@
 // Linear layers on pre-packed f32 weights with AVX-512: C = act(A·Wᵀ + bias).
 // Weights W [n, k] (PyTorch Linear layout) are packed once at load into panels of 48 output features,
 // each panel stored k-major: packed[p][kk][j] = W[48p + j][kk]. The 8×48 micro-kernel keeps 24 zmm
-// accumulators, broadcasts 8 values of A per k and loads 3 vectors of the panel; k is blocked by 128
-// so a panel block (24 KB) stays in L1 while all row blocks of A (packed per k block, in L2) pass it.
+// accumulators, broadcasts 8 values of A per k straight from its row-major rows and loads 3 vectors of
+// the panel. Loop order: panel, then k blocks of 192 (the panel block, 36 KB, stays in L1/L2; 192 measured ~1 % faster than 128), then row
+// blocks of 8. The panel's C columns (rows × 48 f32, 96 KB at 512 rows) stay in L2 across the k blocks,
+// and A streams through in row order, so A needs no packing pass (measured: packing A cost more than it
+// saved, and k-block-outer order sent C to L3 between k blocks; docs/benchmarks.md).
 // Bias and activation are applied to the tile in registers after the last k block.
 #include "CKernels.h"
 #include <stdlib.h>
 #include <string.h>
 
 #define MR 8
-#define KC 128
+#define KC 192
 
 #if defined(__x86_64__)
 #include "vector_math.h"
@@ -32,8 +35,8 @@ void dk_unpack_weight_rows(const float *packed, size_t k, size_t row_begin, size
     }
 }
 
-/// c[8][48] (row stride ldc) = (first ? 0 : c) + a[kc][8]·b[kc][48]; after the last block, + bias, act.
-T512 static void kernel(size_t kc, const float *a, const float *b, float *c, size_t ldc, int first, int last,
+/// c[8][48] (row stride ldc) = (first ? 0 : c) + a[8][kc] (row stride lda)·b[kc][48]; after the last block, + bias, act.
+T512 static void kernel(size_t kc, const float *a, size_t lda, const float *b, float *c, size_t ldc, int first, int last,
                         const float *bias, int activation) {
     __m512 c0[MR], c1[MR], c2[MR];
     for (int i = 0; i < MR; i++) {
@@ -47,12 +50,12 @@ T512 static void kernel(size_t kc, const float *a, const float *b, float *c, siz
         __m512 b0 = _mm512_load_ps(b), b1 = _mm512_load_ps(b + 16), b2 = _mm512_load_ps(b + 32);
 #pragma clang loop unroll(full)
         for (int i = 0; i < MR; i++) {
-            __m512 ai = _mm512_set1_ps(a[i]);
+            __m512 ai = _mm512_set1_ps(a[i * lda]);
             c0[i] = _mm512_fmadd_ps(ai, b0, c0[i]);
             c1[i] = _mm512_fmadd_ps(ai, b1, c1[i]);
             c2[i] = _mm512_fmadd_ps(ai, b2, c2[i]);
         }
-        a += MR;
+        a += 1;
         b += DK_PANEL;
     }
     if (last) {
@@ -69,44 +72,26 @@ T512 static void kernel(size_t kc, const float *a, const float *b, float *c, siz
     }
 }
 
-void dk_pack_activations(size_t m, size_t k, const float *a, size_t lda, size_t block_begin, size_t block_end, float *ap) {
-    size_t m_pad = (m + MR - 1) / MR * MR;
-    for (size_t pc = 0; pc < k; pc += KC) {
-        size_t kc = k - pc < KC ? k - pc : KC;
-        for (size_t ir = block_begin * MR; ir < block_end * MR && ir < m_pad; ir += MR) {
-            float *dst = ap + pc * m_pad + ir * kc;  // block pc holds m_pad × kc values
-            for (int i = 0; i < MR; i++) {
-                if (ir + i < m) {
-                    const float *src = a + (ir + i) * lda + pc;
-                    for (size_t kk = 0; kk < kc; kk++) dst[kk * MR + i] = src[kk];
-                } else {
-                    for (size_t kk = 0; kk < kc; kk++) dst[kk * MR + i] = 0;
-                }
-            }
-        }
-    }
-}
-
-void dk_sgemm_packed(size_t m, size_t k, const float *ap, const float *packed, size_t panel_begin, size_t panel_end,
+void dk_sgemm_packed(size_t m, size_t k, const float *a, size_t lda, const float *packed, size_t panel_begin, size_t panel_end,
                      float *c, size_t ldc, const float *bias, int activation) {
     if (m == 0 || panel_begin >= panel_end) return;
-    size_t m_pad = (m + MR - 1) / MR * MR;
-    float tile[MR * DK_PANEL] __attribute__((aligned(64)));  // [8, 48] f32, for the row tail
-    for (size_t pc = 0; pc < k; pc += KC) {
-        size_t kc = k - pc < KC ? k - pc : KC;
-        int first = pc == 0, last = pc + kc == k;
-        const float *block = ap + pc * m_pad;
-        for (size_t p = panel_begin; p < panel_end; p++) {
+    float tail_a[MR * KC] __attribute__((aligned(64)));      // [8, kc] f32: the last < 8 rows of A, zero-padded
+    float tile[MR * DK_PANEL] __attribute__((aligned(64)));  // [8, 48] f32: their C tile
+    size_t full = m / MR * MR, rows = m - full;
+    for (size_t p = panel_begin; p < panel_end; p++) {
+        const float *bias_p = bias ? bias + p * DK_PANEL : NULL;
+        float *cp = c + p * DK_PANEL;
+        for (size_t pc = 0; pc < k; pc += KC) {
+            size_t kc = k - pc < KC ? k - pc : KC;
+            int first = pc == 0, last = pc + kc == k;
             const float *bp = packed + p * k * DK_PANEL + pc * DK_PANEL;
-            const float *bias_p = bias ? bias + p * DK_PANEL : NULL;
-            float *cp = c + p * DK_PANEL;
-            size_t ir = 0;
-            for (; ir + MR <= m; ir += MR) kernel(kc, block + ir * kc, bp, cp + ir * ldc, ldc, first, last, bias_p, activation);
-            if (ir < m) {
-                size_t rows = m - ir;
-                if (!first) for (size_t i = 0; i < rows; i++) memcpy(tile + i * DK_PANEL, cp + (ir + i) * ldc, DK_PANEL * sizeof(float));
-                kernel(kc, block + ir * kc, bp, tile, DK_PANEL, first, last, bias_p, activation);
-                for (size_t i = 0; i < rows; i++) memcpy(cp + (ir + i) * ldc, tile + i * DK_PANEL, DK_PANEL * sizeof(float));
+            for (size_t ir = 0; ir < full; ir += MR) kernel(kc, a + ir * lda + pc, lda, bp, cp + ir * ldc, ldc, first, last, bias_p, activation);
+            if (rows > 0) {
+                memset(tail_a, 0, sizeof tail_a);
+                for (size_t i = 0; i < rows; i++) memcpy(tail_a + i * kc, a + (full + i) * lda + pc, kc * sizeof(float));
+                if (!first) for (size_t i = 0; i < rows; i++) memcpy(tile + i * DK_PANEL, cp + (full + i) * ldc, DK_PANEL * sizeof(float));
+                kernel(kc, tail_a, kc, bp, tile, DK_PANEL, first, last, bias_p, activation);
+                for (size_t i = 0; i < rows; i++) memcpy(cp + (full + i) * ldc, tile + i * DK_PANEL, DK_PANEL * sizeof(float));
             }
         }
     }
@@ -117,11 +102,8 @@ void dk_pack_weight(const float *w, size_t n, size_t k, size_t ldw, float *packe
 void dk_unpack_weight_rows(const float *packed, size_t k, size_t row_begin, size_t row_end, float *out) {
     (void)packed; (void)k; (void)row_begin; (void)row_end; (void)out;
 }
-void dk_pack_activations(size_t m, size_t k, const float *a, size_t lda, size_t block_begin, size_t block_end, float *ap) {
-    (void)m; (void)k; (void)a; (void)lda; (void)block_begin; (void)block_end; (void)ap;
-}
-void dk_sgemm_packed(size_t m, size_t k, const float *ap, const float *packed, size_t panel_begin, size_t panel_end,
+void dk_sgemm_packed(size_t m, size_t k, const float *a, size_t lda, const float *packed, size_t panel_begin, size_t panel_end,
                      float *c, size_t ldc, const float *bias, int activation) {
-    (void)m; (void)k; (void)ap; (void)packed; (void)panel_begin; (void)panel_end; (void)c; (void)ldc; (void)bias; (void)activation;
+    (void)m; (void)k; (void)a; (void)lda; (void)packed; (void)panel_begin; (void)panel_end; (void)c; (void)ldc; (void)bias; (void)activation;
 }
 #endif

@@ -81,14 +81,9 @@ public enum Linear {
             let beta: Float = fused ? 0 : ((bias != nil || accumulate) ? 1 : 0)
             if case .packedF32(let packed) = weight.elements, fused, VectorUnit.current == .avx512 {
                 // Pre-packed weights: the AVX-512 GEMM with bias and activation in its epilogue.
-                // The activations are packed once, by both workers (disjoint row blocks), then shared.
-                let blocks = (rows + Int(DK_ROW_BLOCK) - 1) / Int(DK_ROW_BLOCK)
-                PackedActivations.shared.with(count: blocks * Int(DK_ROW_BLOCK) * inFeatures) { ap in
-                    Parallel.forRanges(blocks) { r in dk_pack_activations(rows, inFeatures, input, lda, r.lowerBound, r.upperBound, ap) }
-                    Parallel.forRanges(outFeatures / Int(DK_PANEL)) { panels in
-                        withBias(bias, offset: 0) { b in
-                            dk_sgemm_packed(rows, inFeatures, ap, packed, panels.lowerBound, panels.upperBound, output, ldc, b, activation.rawValue)
-                        }
+                Parallel.forRanges(outFeatures / Int(DK_PANEL)) { panels in
+                    withBias(bias, offset: 0) { b in
+                        dk_sgemm_packed(rows, inFeatures, input, lda, packed, panels.lowerBound, panels.upperBound, output, ldc, b, activation.rawValue)
                     }
                 }
             } else if fused && rows <= 4 {
@@ -135,19 +130,5 @@ public enum Linear {
     static func withBias<R>(_ bias: [Float]?, offset: Int, _ body: (UnsafePointer<Float>?) -> R) -> R {
         guard let bias else { return body(nil) }
         return bias.withUnsafeBufferPointer { body($0.baseAddress! + offset) }
-    }
-}
-
-/// A reusable buffer for packed activations (grown as needed, one user at a time).
-final class PackedActivations: @unchecked Sendable {
-    static let shared = PackedActivations()
-    private let lock = NSLock()
-    private var buffer: OwnedFloats?  // [round_up(rows, 8) · in] f32, packed by dk_pack_activations
-
-    func with(count: Int, _ body: (UnsafeMutablePointer<Float>) -> Void) {
-        lock.lock()
-        defer { lock.unlock() }
-        if (buffer?.count ?? 0) < count { buffer = OwnedFloats(count: count) }
-        body(buffer!.pointer)
     }
 }

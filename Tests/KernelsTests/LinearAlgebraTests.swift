@@ -48,44 +48,53 @@ final class LinearAlgebraTests: XCTestCase {
         }
     }
 
-    /// Attention on a fused qkv buffer against a float64 softmax(q·kᵀ/√d)·v, several query blocks.
+    /// Attention on a fused qkv buffer against a float64 softmax(q·kᵀ/√d)·v, on every vector unit (the
+    /// softmax differs) and in several query blocks, for small heads, DiT's head dims (64, 72), token
+    /// counts that are no multiple of a block, and a single (batch, head) pair.
     func testFusedQKVAttentionMatchesReference() {
         var rng = TestRandom(seed: 3)
-        let batch = 2, tokens = 19, heads = 3, headDim = 8, dim = heads * headDim
-        let qkv = rng.floats(batch * tokens * 3 * dim)
-        var want = [Double](repeating: 0, count: batch * tokens * dim)
-        for b in 0..<batch {
-            for h in 0..<heads {
-                func at(_ t: Int, _ part: Int, _ d: Int) -> Double { Double(qkv[(b * tokens + t) * 3 * dim + part * dim + h * headDim + d]) }
-                for i in 0..<tokens {
-                    var scores = (0..<tokens).map { j in (0..<headDim).reduce(0.0) { $0 + at(i, 0, $1) * at(j, 1, $1) } / Double(headDim).squareRoot() }
-                    let m = scores.max()!
-                    scores = scores.map { Foundation.exp($0 - m) }
-                    let s = scores.reduce(0, +)
-                    for d in 0..<headDim {
-                        want[(b * tokens + i) * dim + h * headDim + d] = (0..<tokens).reduce(0.0) { $0 + scores[$1] / s * at($1, 2, d) }
+        defer { VectorUnit.limit(to: .avx512) }
+        for (batch, tokens, heads, headDim) in [(2, 19, 3, 8), (1, 61, 2, 72), (1, 50, 1, 64), (2, 100, 1, 40)] {
+            let dim = heads * headDim
+            let qkv = rng.floats(batch * tokens * 3 * dim)  // [batch, tokens, 3·dim] f32
+            var want = [Double](repeating: 0, count: batch * tokens * dim)
+            for b in 0..<batch {
+                for h in 0..<heads {
+                    func at(_ t: Int, _ part: Int, _ d: Int) -> Double { Double(qkv[(b * tokens + t) * 3 * dim + part * dim + h * headDim + d]) }
+                    for i in 0..<tokens {
+                        var scores = (0..<tokens).map { j in (0..<headDim).reduce(0.0) { $0 + at(i, 0, $1) * at(j, 1, $1) } / Double(headDim).squareRoot() }
+                        let m = scores.max()!
+                        scores = scores.map { Foundation.exp($0 - m) }
+                        let s = scores.reduce(0, +)
+                        for d in 0..<headDim {
+                            want[(b * tokens + i) * dim + h * headDim + d] = (0..<tokens).reduce(0.0) { $0 + scores[$1] / s * at($1, 2, d) }
+                        }
                     }
                 }
             }
+            let shape = "\(batch)×\(tokens) tokens, \(heads) heads of \(headDim)"
+            for unit in [VectorUnit.avx512, .avx2, .portable] {
+                VectorUnit.limit(to: unit)
+                for block in [256, 4] {
+                    var got = [Float](repeating: .nan, count: want.count)
+                    qkv.withUnsafeBufferPointer { q in got.withUnsafeMutableBufferPointer { o in
+                        let stride = 3 * dim
+                        Attention.attend(q: .init(q.baseAddress!, batchStride: tokens * stride, rowStride: stride),
+                                         k: .init(q.baseAddress! + dim, batchStride: tokens * stride, rowStride: stride),
+                                         v: .init(q.baseAddress! + 2 * dim, batchStride: tokens * stride, rowStride: stride),
+                                         output: o.baseAddress!, outputBatchStride: tokens * dim, outputRowStride: dim,
+                                         batch: batch, queries: tokens, keys: tokens, heads: heads, headDim: headDim,
+                                         scale: 1 / Float(headDim).squareRoot(), blockQueries: block)
+                    } }
+                    XCTAssertLessThan(maxAbsDifference(got, want), 2e-6, "\(unit), \(shape), query block \(block)")
+                }
+                var fused = [Float](repeating: .nan, count: want.count)
+                qkv.withUnsafeBufferPointer { q in fused.withUnsafeMutableBufferPointer {
+                    Attention.fusedQKV(q.baseAddress!, batch: batch, tokens: tokens, heads: heads, headDim: headDim, output: $0.baseAddress!)
+                } }
+                XCTAssertLessThan(maxAbsDifference(fused, want), 2e-6, "\(unit), \(shape), fusedQKV")
+            }
         }
-        for block in [256, 4] {
-            var got = [Float](repeating: .nan, count: want.count)
-            qkv.withUnsafeBufferPointer { q in got.withUnsafeMutableBufferPointer { o in
-                let stride = 3 * dim
-                Attention.attend(q: .init(q.baseAddress!, batchStride: tokens * stride, rowStride: stride),
-                                 k: .init(q.baseAddress! + dim, batchStride: tokens * stride, rowStride: stride),
-                                 v: .init(q.baseAddress! + 2 * dim, batchStride: tokens * stride, rowStride: stride),
-                                 output: o.baseAddress!, outputBatchStride: tokens * dim, outputRowStride: dim,
-                                 batch: batch, queries: tokens, keys: tokens, heads: heads, headDim: headDim,
-                                 scale: 1 / Float(headDim).squareRoot(), blockQueries: block)
-            } }
-            XCTAssertLessThan(maxAbsDifference(got, want), 2e-6, "query block \(block)")
-        }
-        var fused = [Float](repeating: .nan, count: want.count)
-        qkv.withUnsafeBufferPointer { q in fused.withUnsafeMutableBufferPointer {
-            Attention.fusedQKV(q.baseAddress!, batch: batch, tokens: tokens, heads: heads, headDim: headDim, output: $0.baseAddress!)
-        } }
-        XCTAssertLessThan(maxAbsDifference(fused, want), 2e-6)
     }
 
     func testSoftmaxRowsSumToOneAndMatch() {

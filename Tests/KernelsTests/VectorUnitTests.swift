@@ -78,13 +78,14 @@ final class VectorUnitTests: XCTestCase {
         }
     }
 
-    /// Packed weights (AVX-512 GEMM): row tails (m not a multiple of 8), k not a multiple of the 128 block,
-    /// several panels split over the workers, bias + activation in the epilogue; the same weight still
+    /// Packed weights (AVX-512 GEMM): row tails (m not a multiple of 8), k not a multiple of the 192 block,
+    /// several panels split over the workers, bias + activation in the epilogue, input rows read in place
+    /// with a row stride wider than the row (the kernel broadcasts straight from A); the same weight still
     /// works (unpacked on use) when a narrower unit is in use, and unpacks to the original rows.
     func testPackedWeightGEMMMatchesReference() {
         var rng = TestRandom(seed: 13)
         defer { VectorUnit.limit(to: .avx512) }
-        for (rows, inF, outF) in [(1, 7, 48), (5, 130, 96), (13, 300, 144), (64, 129, 48), (3, 256, 192)] {
+        for (rows, inF, outF) in [(1, 7, 48), (5, 130, 96), (13, 400, 144), (64, 193, 48), (3, 256, 192)] {
             let x = rng.floats(rows * inF), w = rng.floats(outF * inF, scale: 0.5), b = rng.floats(outF)
             VectorUnit.limit(to: .avx512)
             let plain = Weight(shape: [outF, inF], values: w)
@@ -103,11 +104,17 @@ final class VectorUnitTests: XCTestCase {
                             want[r * outF + o] = activation == .geluTanh ? Self.gelu(acc) : acc
                         }
                     }
-                    var got = [Float](repeating: .nan, count: rows * outF)
-                    x.withUnsafeBufferPointer { xp in got.withUnsafeMutableBufferPointer { yp in
-                        Linear.forward(xp.baseAddress!, rows: rows, weight: packed, bias: b, output: yp.baseAddress!, activation: activation)
-                    } }
-                    XCTAssertLessThan(maxAbsDifference(got, want), 2e-5, "\(unit): packed \(rows)×\(inF)→\(outF) \(activation)")
+                    for stride in [inF, inF + 3] {
+                        // [rows, stride] f32: x in the first inF columns, NaN in the gap (must not be read)
+                        var strided = [Float](repeating: .nan, count: rows * stride)
+                        for r in 0..<rows { for i in 0..<inF { strided[r * stride + i] = x[r * inF + i] } }
+                        var got = [Float](repeating: .nan, count: rows * outF)
+                        strided.withUnsafeBufferPointer { xp in got.withUnsafeMutableBufferPointer { yp in
+                            Linear.forward(xp.baseAddress!, rows: rows, weight: packed, bias: b, output: yp.baseAddress!,
+                                           inputStride: stride, activation: activation)
+                        } }
+                        XCTAssertLessThan(maxAbsDifference(got, want), 2e-5, "\(unit): packed \(rows)×\(inF)→\(outF) \(activation), stride \(stride)")
+                    }
                 }
             }
         }

@@ -38,19 +38,11 @@ void dk_pack_weight(const float *w, size_t n, size_t k, size_t ldw, float *packe
 /// Copies rows `[row_begin, row_end)` of a packed weight back to the `[rows, k]` layout in `out`.
 void dk_unpack_weight_rows(const float *packed, size_t k, size_t row_begin, size_t row_end, float *out);
 
-/// Rows per block of packed activations.
-#define DK_ROW_BLOCK 8
-
-/// Packs row blocks `[block_begin, block_end)` (8 rows each; rows past `m` are zero) of the activations
-/// `a` `[m, k]` (row stride `lda`) into `ap`, which holds `round_up(m, 8) · k` floats for all blocks, in
-/// the order `dk_sgemm_packed` reads them. Workers may pack disjoint block ranges in parallel.
-void dk_pack_activations(size_t m, size_t k, const float *a, size_t lda, size_t block_begin, size_t block_end, float *ap);
-
-/// `c[:, 48·panel_begin ..< 48·panel_end] = act(a · Wᵀ + bias)` with `a` packed by
-/// `dk_pack_activations` and W by `dk_pack_weight`: `c` row stride `ldc` (pointing at output column 0),
-/// `bias` the whole `[n]` vector or NULL, `activation` as in `dk_bias_activation`.
-/// Requires `dk_vector_level() >= 2`.
-void dk_sgemm_packed(size_t m, size_t k, const float *ap, const float *packed, size_t panel_begin, size_t panel_end,
+/// `c[:, 48·panel_begin ..< 48·panel_end] = act(a · Wᵀ + bias)` for activations `a` `[m, k]` (row
+/// stride `lda`) and W packed by `dk_pack_weight`: `c` row stride `ldc` (pointing at output column 0),
+/// `bias` the whole `[n]` vector or NULL, `activation` as in `dk_bias_activation`. Workers may compute
+/// disjoint panel ranges in parallel. Requires `dk_vector_level() >= 2`.
+void dk_sgemm_packed(size_t m, size_t k, const float *a, size_t lda, const float *packed, size_t panel_begin, size_t panel_end,
                      float *c, size_t ldc, const float *bias, int activation);
 
 #endif
