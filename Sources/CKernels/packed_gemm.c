@@ -2,17 +2,18 @@
 // Weights W [n, k] (PyTorch Linear layout) are packed once at load into panels of 48 output features,
 // each panel stored k-major: packed[p][kk][j] = W[48p + j][kk]. The 8×48 micro-kernel keeps 24 zmm
 // accumulators, broadcasts 8 values of A per k straight from its row-major rows and loads 3 vectors of
-// the panel. Loop order: panel, then k blocks of 192 (the panel block, 36 KB, stays in L1/L2; 192 measured ~1 % faster than 128), then row
-// blocks of 8. The panel's C columns (rows × 48 f32, 96 KB at 512 rows) stay in L2 across the k blocks,
-// and A streams through in row order, so A needs no packing pass (measured: packing A cost more than it
-// saved, and k-block-outer order sent C to L3 between k blocks; docs/benchmarks.md).
+// the panel. Loop order: panel, then k blocks of up to 1152, then row blocks of 8. The panel block
+// (≤ 216 KB) stays in L2 while every row block passes it, each C tile is loaded and stored once per
+// k block (once in all for k ≤ 1152), and A streams through in row order, so A needs no packing pass.
+// Measured on the DiT-XL shapes (docs/benchmarks.md): packing A cost more than it saved; k-block-outer
+// order sent C to L3 between k blocks; k blocks of 128 (panel block in L1) were 2 % slower than 1152.
 // Bias and activation are applied to the tile in registers after the last k block.
 #include "CKernels.h"
 #include <stdlib.h>
 #include <string.h>
 
 #define MR 8
-#define KC 192
+#define KC 1152
 
 #if defined(__x86_64__)
 #include "vector_math.h"
@@ -75,7 +76,7 @@ T512 static void kernel(size_t kc, const float *a, size_t lda, const float *b, f
 void dk_sgemm_packed(size_t m, size_t k, const float *a, size_t lda, const float *packed, size_t panel_begin, size_t panel_end,
                      float *c, size_t ldc, const float *bias, int activation) {
     if (m == 0 || panel_begin >= panel_end) return;
-    float tail_a[MR * KC] __attribute__((aligned(64)));      // [8, kc] f32: the last < 8 rows of A, zero-padded
+    float tail_a[MR * KC] __attribute__((aligned(64)));      // [8, kc] f32 (36 KB): the last < 8 rows of A, zero-padded
     float tile[MR * DK_PANEL] __attribute__((aligned(64)));  // [8, 48] f32: their C tile
     size_t full = m / MR * MR, rows = m - full;
     for (size_t p = panel_begin; p < panel_end; p++) {
