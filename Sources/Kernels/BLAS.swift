@@ -80,10 +80,13 @@ public enum Linear {
             }
             let beta: Float = fused ? 0 : ((bias != nil || accumulate) ? 1 : 0)
             if case .packedF32(let packed) = weight.elements, fused, VectorUnit.current == .avx512 {
-                // Pre-packed weights: the AVX-512 GEMM with bias and activation in its epilogue.
-                Parallel.forRanges(outFeatures / Int(DK_PANEL)) { panels in
+                // Pre-packed weights: the AVX-512 GEMM with bias and activation in its epilogue. Workers
+                // take panel ranges; rows are split too when there are fewer than 8 panels per worker.
+                Parallel.forGrid(rows: rows, columns: outFeatures / Int(DK_PANEL), rowAlignment: 8, minimumRows: 64,
+                                 columnsPerWorker: 8) { r, panels in
                     withBias(bias, offset: 0) { b in
-                        dk_sgemm_packed(rows, inFeatures, input, lda, packed, panels.lowerBound, panels.upperBound, output, ldc, b, activation.rawValue)
+                        dk_sgemm_packed(r.count, inFeatures, input + r.lowerBound * lda, lda, packed, panels.lowerBound, panels.upperBound,
+                                        output + r.lowerBound * ldc, ldc, b, activation.rawValue)
                     }
                 }
             } else if fused && rows <= 4 {

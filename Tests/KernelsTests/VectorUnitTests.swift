@@ -79,13 +79,19 @@ final class VectorUnitTests: XCTestCase {
     }
 
     /// Packed weights (AVX-512 GEMM): row tails (m not a multiple of 8), k above and not a multiple of the 1152 block,
-    /// several panels split over the workers, bias + activation in the epilogue, input rows read in place
+    /// several panels split over the workers (and rows too when there are few panels per worker), bias +
+    /// activation in the epilogue, input rows read in place
     /// with a row stride wider than the row (the kernel broadcasts straight from A); the same weight still
     /// works (unpacked on use) when a narrower unit is in use, and unpacks to the original rows.
     func testPackedWeightGEMMMatchesReference() {
         var rng = TestRandom(seed: 13)
         defer { VectorUnit.limit(to: .avx512) }
-        for (rows, inF, outF) in [(1, 7, 48), (5, 130, 96), (13, 1200, 144), (64, 2500, 48), (3, 256, 192)] {
+        let workers = Parallel.threadCount
+        defer { Parallel.threadCount = workers }
+        // (rows, in, out, workers): 7 workers on 200 rows × 2 panels split rows as well as panels.
+        for (rows, inF, outF, threads) in [(1, 7, 48, 2), (5, 130, 96, 2), (13, 1200, 144, 2), (64, 2500, 48, 2), (3, 256, 192, 2),
+                                           (200, 96, 96, 7), (129, 50, 48, 1)] {
+            Parallel.threadCount = threads
             let x = rng.floats(rows * inF), w = rng.floats(outF * inF, scale: 0.5), b = rng.floats(outF)
             VectorUnit.limit(to: .avx512)
             let plain = Weight(shape: [outF, inF], values: w)
@@ -119,7 +125,7 @@ final class VectorUnitTests: XCTestCase {
                             Linear.forward(xp.baseAddress!, rows: rows, weight: packed, bias: b, output: yp.baseAddress!,
                                            inputStride: stride, activation: activation)
                         } }
-                        XCTAssertLessThan(maxAbsDifference(got, want), tolerance, "\(unit): packed \(rows)×\(inF)→\(outF) \(activation), stride \(stride)")
+                        XCTAssertLessThan(maxAbsDifference(got, want), tolerance, "\(unit): packed \(rows)×\(inF)→\(outF) \(activation), stride \(stride), \(threads) workers")
                     }
                 }
             }
