@@ -8,6 +8,8 @@
 // Measured on the DiT-XL shapes (docs/benchmarks.md): packing A cost more than it saved; k-block-outer
 // order sent C to L3 between k blocks; k blocks of 128 (panel block in L1) were 2 % slower than 1152.
 // Bias and activation are applied to the tile in registers after the last k block.
+// Without AVX-512 (AVX2 + FMA: 16 ymm registers) a 6×16 kernel runs over each third of a panel, from the
+// same packed layout (12 ymm accumulators, 6 broadcasts and 2 loads per k).
 #include "CKernels.h"
 #include <stdlib.h>
 #include <string.h>
@@ -73,9 +75,8 @@ T512 static void kernel(size_t kc, const float *a, size_t lda, const float *b, f
     }
 }
 
-void dk_sgemm_packed(size_t m, size_t k, const float *a, size_t lda, const float *packed, size_t panel_begin, size_t panel_end,
-                     float *c, size_t ldc, const float *bias, int activation) {
-    if (m == 0 || panel_begin >= panel_end) return;
+static void sgemm_packed512(size_t m, size_t k, const float *a, size_t lda, const float *packed, size_t panel_begin,
+                            size_t panel_end, float *c, size_t ldc, const float *bias, int activation) {
     float tail_a[MR * KC] __attribute__((aligned(64)));      // [8, kc] f32 (36 KB): the last < 8 rows of A, zero-padded
     float tile[MR * DK_PANEL] __attribute__((aligned(64)));  // [8, 48] f32: their C tile
     size_t full = m / MR * MR, rows = m - full;
@@ -96,6 +97,81 @@ void dk_sgemm_packed(size_t m, size_t k, const float *a, size_t lda, const float
             }
         }
     }
+}
+
+#define MR2 6
+#define THIRD (DK_PANEL / 3)
+
+/// c[6][16] (row stride ldc) = (first ? 0 : c) + a[6][kc] (row stride lda)·b[kc][16] (row stride 48);
+/// after the last block, + bias, act. 12 accumulators + 2 panel vectors + 1 broadcast = 15 of 16 ymm.
+T256 static void kernel256(size_t kc, const float *a, size_t lda, const float *b, float *c, size_t ldc, int first, int last,
+                           const float *bias, int activation) {
+    __m256 c0[MR2], c1[MR2];
+    for (int i = 0; i < MR2; i++) {
+        if (first) {
+            c0[i] = _mm256_setzero_ps(); c1[i] = _mm256_setzero_ps();
+        } else {
+            c0[i] = _mm256_loadu_ps(c + i * ldc); c1[i] = _mm256_loadu_ps(c + i * ldc + 8);
+        }
+    }
+    for (size_t kk = 0; kk < kc; kk++) {
+        __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
+#pragma clang loop unroll(full)
+        for (int i = 0; i < MR2; i++) {
+            __m256 ai = _mm256_broadcast_ss(a + i * lda);
+            c0[i] = _mm256_fmadd_ps(ai, b0, c0[i]);
+            c1[i] = _mm256_fmadd_ps(ai, b1, c1[i]);
+        }
+        a += 1;
+        b += DK_PANEL;
+    }
+    if (last) {
+        __m256 z = _mm256_setzero_ps();
+        __m256 bias0 = bias ? _mm256_loadu_ps(bias) : z, bias1 = bias ? _mm256_loadu_ps(bias + 8) : z;
+        for (int i = 0; i < MR2; i++) {
+            c0[i] = act256(_mm256_add_ps(c0[i], bias0), activation);
+            c1[i] = act256(_mm256_add_ps(c1[i], bias1), activation);
+        }
+    }
+    for (int i = 0; i < MR2; i++) {
+        _mm256_storeu_ps(c + i * ldc, c0[i]); _mm256_storeu_ps(c + i * ldc + 8, c1[i]);
+    }
+}
+
+static void sgemm_packed256(size_t m, size_t k, const float *a, size_t lda, const float *packed, size_t panel_begin,
+                            size_t panel_end, float *c, size_t ldc, const float *bias, int activation) {
+    float tail_a[MR2 * KC] __attribute__((aligned(64)));   // [6, kc] f32 (27 KB): the last < 6 rows of A, zero-padded
+    float tile[MR2 * THIRD] __attribute__((aligned(64)));  // [6, 16] f32: their C tile
+    size_t full = m / MR2 * MR2, rows = m - full;
+    for (size_t p = panel_begin; p < panel_end; p++) {
+        for (size_t pc = 0; pc < k; pc += KC) {
+            size_t kc = k - pc < KC ? k - pc : KC;
+            int first = pc == 0, last = pc + kc == k;
+            if (rows > 0) {
+                memset(tail_a, 0, sizeof tail_a);
+                for (size_t i = 0; i < rows; i++) memcpy(tail_a + i * kc, a + (full + i) * lda + pc, kc * sizeof(float));
+            }
+            for (size_t third = 0; third < 3; third++) {
+                size_t col = p * DK_PANEL + third * THIRD;
+                const float *bp = packed + p * k * DK_PANEL + pc * DK_PANEL + third * THIRD;
+                const float *bias_t = bias ? bias + col : NULL;
+                float *cp = c + col;
+                for (size_t ir = 0; ir < full; ir += MR2) kernel256(kc, a + ir * lda + pc, lda, bp, cp + ir * ldc, ldc, first, last, bias_t, activation);
+                if (rows > 0) {
+                    if (!first) for (size_t i = 0; i < rows; i++) memcpy(tile + i * THIRD, cp + (full + i) * ldc, THIRD * sizeof(float));
+                    kernel256(kc, tail_a, kc, bp, tile, THIRD, first, last, bias_t, activation);
+                    for (size_t i = 0; i < rows; i++) memcpy(cp + (full + i) * ldc, tile + i * THIRD, THIRD * sizeof(float));
+                }
+            }
+        }
+    }
+}
+
+void dk_sgemm_packed(size_t m, size_t k, const float *a, size_t lda, const float *packed, size_t panel_begin, size_t panel_end,
+                     float *c, size_t ldc, const float *bias, int activation) {
+    if (m == 0 || panel_begin >= panel_end) return;
+    if (dk_vector_level() >= 2) sgemm_packed512(m, k, a, lda, packed, panel_begin, panel_end, c, ldc, bias, activation);
+    else sgemm_packed256(m, k, a, lda, packed, panel_begin, panel_end, c, ldc, bias, activation);
 }
 
 #else

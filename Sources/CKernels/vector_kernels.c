@@ -75,44 +75,6 @@ T512 static void softmax512(float *x, size_t rows, size_t length, size_t ld) {
 }
 
 // ---------------------------------------------------------------- AVX2 + FMA (8 lanes, masked tails)
-#define T256 __attribute__((target("avx2,fma")))
-
-T256 static inline __m256 exp256(__m256 x) {
-    x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(EXP_LO)), _mm256_set1_ps(EXP_HI));
-    __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504f)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
-    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
-    __m256 p = _mm256_set1_ps(1.9875691500e-4f);
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
-    p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
-    // 2^n as two factors so n = 128 does not overflow the exponent field.
-    __m256i k = _mm256_cvtps_epi32(n);
-    __m256i half = _mm256_srai_epi32(k, 1);
-    __m256 a = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(half, _mm256_set1_epi32(127)), 23));
-    __m256 b = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(_mm256_sub_epi32(k, half), _mm256_set1_epi32(127)), 23));
-    return _mm256_mul_ps(_mm256_mul_ps(p, a), b);
-}
-
-T256 static inline __m256 act256(__m256 x, int activation) {
-    const __m256 one = _mm256_set1_ps(1.0f);
-    if (activation == 1) {
-        __m256 x3 = _mm256_mul_ps(_mm256_mul_ps(x, x), x);
-        __m256 u = _mm256_mul_ps(_mm256_set1_ps(0.7978845608028654f), _mm256_fmadd_ps(_mm256_set1_ps(0.044715f), x3, x));
-        return _mm256_div_ps(x, _mm256_add_ps(one, exp256(_mm256_mul_ps(_mm256_set1_ps(-2.0f), u))));
-    }
-    if (activation == 2) return _mm256_div_ps(x, _mm256_add_ps(one, exp256(_mm256_sub_ps(_mm256_setzero_ps(), x))));
-    return x;
-}
-
-T256 static inline __m256i tail_mask256(size_t remaining) {
-    const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-    return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(remaining < 8 ? remaining : 8)), lanes);
-}
-
 T256 static void bias_activation256(float *y, size_t rows, size_t cols, size_t ld, const float *bias, int activation) {
     for (size_t r = 0; r < rows; r++) {
         float *row = y + r * ld;
@@ -145,28 +107,32 @@ T256 static float hsum256(__m256 v) {
     return _mm_cvtss_f32(s);
 }
 
+// Full vectors use plain loads and stores; only the tail is masked (vmaskmovps stores are microcoded on
+// AMD cores: masking every vector made the AVX2 softmax and few-row linear 1.3–2.6× slower there).
 T256 static void softmax256(float *x, size_t rows, size_t length, size_t ld) {
     const __m256 ninf = _mm256_set1_ps(-__builtin_inff());
+    size_t full = length / 8 * 8;
+    __m256i m = tail_mask256(length - full);
     for (size_t r = 0; r < rows; r++) {
         float *row = x + r * ld;
         __m256 mx = ninf;
-        for (size_t j = 0; j < length; j += 8) {
-            __m256i m = tail_mask256(length - j);
-            mx = _mm256_max_ps(mx, _mm256_blendv_ps(ninf, _mm256_maskload_ps(row + j, m), _mm256_castsi256_ps(m)));
-        }
+        for (size_t j = 0; j < full; j += 8) mx = _mm256_max_ps(mx, _mm256_loadu_ps(row + j));
+        if (full < length) mx = _mm256_max_ps(mx, _mm256_blendv_ps(ninf, _mm256_maskload_ps(row + full, m), _mm256_castsi256_ps(m)));
         __m256 vmax = _mm256_set1_ps(hmax256(mx));
         __m256 sum = _mm256_setzero_ps();
-        for (size_t j = 0; j < length; j += 8) {
-            __m256i m = tail_mask256(length - j);
-            __m256 e = _mm256_and_ps(exp256(_mm256_sub_ps(_mm256_maskload_ps(row + j, m), vmax)), _mm256_castsi256_ps(m));
-            _mm256_maskstore_ps(row + j, m, e);
+        for (size_t j = 0; j < full; j += 8) {
+            __m256 e = exp256(_mm256_sub_ps(_mm256_loadu_ps(row + j), vmax));
+            _mm256_storeu_ps(row + j, e);
+            sum = _mm256_add_ps(sum, e);
+        }
+        if (full < length) {
+            __m256 e = _mm256_and_ps(exp256(_mm256_sub_ps(_mm256_maskload_ps(row + full, m), vmax)), _mm256_castsi256_ps(m));
+            _mm256_maskstore_ps(row + full, m, e);
             sum = _mm256_add_ps(sum, e);
         }
         __m256 inv = _mm256_set1_ps(1.0f / hsum256(sum));
-        for (size_t j = 0; j < length; j += 8) {
-            __m256i m = tail_mask256(length - j);
-            _mm256_maskstore_ps(row + j, m, _mm256_mul_ps(_mm256_maskload_ps(row + j, m), inv));
-        }
+        for (size_t j = 0; j < full; j += 8) _mm256_storeu_ps(row + j, _mm256_mul_ps(_mm256_loadu_ps(row + j), inv));
+        if (full < length) _mm256_maskstore_ps(row + full, m, _mm256_mul_ps(_mm256_maskload_ps(row + full, m), inv));
     }
 }
 
@@ -190,7 +156,12 @@ T256 static void few_rows256(const float *x, size_t rows, size_t k, size_t ldx, 
     for (size_t j = 0; j < cols; j++) {
         const float *wr = w + j * ldw;
         __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
-        for (size_t i = 0; i < k; i += 8) {
+        size_t i = 0;
+        for (; i + 8 <= k; i += 8) {
+            __m256 wv = _mm256_loadu_ps(wr + i);
+            for (size_t r = 0; r < rows; r++) acc[r] = _mm256_fmadd_ps(_mm256_loadu_ps(x + r * ldx + i), wv, acc[r]);
+        }
+        if (i < k) {
             __m256i m = tail_mask256(k - i);
             __m256 wv = _mm256_maskload_ps(wr + i, m);
             for (size_t r = 0; r < rows; r++) acc[r] = _mm256_fmadd_ps(_mm256_maskload_ps(x + r * ldx + i, m), wv, acc[r]);

@@ -79,8 +79,8 @@ public enum Linear {
                 }
             }
             let beta: Float = fused ? 0 : ((bias != nil || accumulate) ? 1 : 0)
-            if case .packedF32(let packed) = weight.elements, fused, VectorUnit.current == .avx512 {
-                // Pre-packed weights: the AVX-512 GEMM with bias and activation in its epilogue. Workers
+            if case .packedF32(let packed) = weight.elements, fused {
+                // Pre-packed weights: the AVX-512 / AVX2 GEMM with bias and activation in its epilogue. Workers
                 // take panel ranges; rows are split too when there are fewer than 8 panels per worker.
                 Parallel.forGrid(rows: rows, columns: outFeatures / Int(DK_PANEL), rowAlignment: 8, minimumRows: 64,
                                  columnsPerWorker: 8) { r, panels in

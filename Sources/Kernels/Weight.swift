@@ -69,13 +69,13 @@ public struct Weight: @unchecked Sendable {
         }
     }
 
-    /// The same weight packed for `Linear`'s AVX-512 GEMM (`dk_pack_weight`), when this CPU uses
-    /// AVX-512, the weight is f32 and its output count is a multiple of the 48-feature panel; else
+    /// The same weight packed for `Linear`'s AVX-512 / AVX2 GEMM (`dk_pack_weight`), when this CPU uses
+    /// one of those units, the weight is f32 and its output count is a multiple of the 48-feature panel; else
     /// `self`. `releasingFilePages`: the source bytes are in a read-only file mapping, whose pages are
     /// given back after packing (`MADV_DONTNEED`: they stay in the page cache, not in this process), so
     /// memory stays at one copy of the weights. Never pass it for memory the process owns: it would be zeroed.
     public func packedForGEMM(releasingFilePages: Bool = false) -> Weight {
-        guard VectorUnit.current == .avx512, case .f32(let source) = elements, shape.count == 2,
+        guard VectorUnit.current != .portable, case .f32(let source) = elements, shape.count == 2,
               shape[0] % Int(DK_PANEL) == 0, shape[0] > 0, rowLength > 0 else { return self }
         let buffer = OwnedFloats(count: count)
         dk_pack_weight(source, shape[0], rowLength, rowLength, buffer.pointer)

@@ -41,7 +41,8 @@ void dk_unpack_weight_rows(const float *packed, size_t k, size_t row_begin, size
 /// `c[:, 48·panel_begin ..< 48·panel_end] = act(a · Wᵀ + bias)` for activations `a` `[m, k]` (row
 /// stride `lda`) and W packed by `dk_pack_weight`: `c` row stride `ldc` (pointing at output column 0),
 /// `bias` the whole `[n]` vector or NULL, `activation` as in `dk_bias_activation`. Workers may compute
-/// disjoint panel ranges in parallel. Requires `dk_vector_level() >= 2`.
+/// disjoint panel ranges in parallel. AVX-512 (8×48 tiles) or AVX2 + FMA (6×16 tiles on panel thirds),
+/// whichever `dk_vector_level()` allows; requires `dk_vector_level() >= 1`.
 void dk_sgemm_packed(size_t m, size_t k, const float *a, size_t lda, const float *packed, size_t panel_begin, size_t panel_end,
                      float *c, size_t ldc, const float *bias, int activation);
 
