@@ -8,8 +8,9 @@
 // Measured on the DiT-XL shapes (docs/benchmarks.md): packing A cost more than it saved; k-block-outer
 // order sent C to L3 between k blocks; k blocks of 128 (panel block in L1) were 2 % slower than 1152.
 // Bias and activation are applied to the tile in registers after the last k block.
-// Without AVX-512 (AVX2 + FMA: 16 ymm registers) a 6×16 kernel runs over each third of a panel, from the
-// same packed layout (12 ymm accumulators, 6 broadcasts and 2 loads per k).
+// Without AVX-512 (AVX2 + FMA: 16 ymm registers) a 6×16 kernel runs over the three thirds of a panel in
+// turn for each row block (the 6-row A tile stays in L1 for all three), from the same packed layout
+// (12 ymm accumulators, 6 broadcasts and 2 loads per k).
 #include "CKernels.h"
 #include <stdlib.h>
 #include <string.h>
@@ -151,16 +152,17 @@ static void sgemm_packed256(size_t m, size_t k, const float *a, size_t lda, cons
                 memset(tail_a, 0, sizeof tail_a);
                 for (size_t i = 0; i < rows; i++) memcpy(tail_a + i * kc, a + (full + i) * lda + pc, kc * sizeof(float));
             }
-            for (size_t third = 0; third < 3; third++) {
-                size_t col = p * DK_PANEL + third * THIRD;
-                const float *bp = packed + p * k * DK_PANEL + pc * DK_PANEL + third * THIRD;
-                const float *bias_t = bias ? bias + col : NULL;
-                float *cp = c + col;
-                for (size_t ir = 0; ir < full; ir += MR2) kernel256(kc, a + ir * lda + pc, lda, bp, cp + ir * ldc, ldc, first, last, bias_t, activation);
-                if (rows > 0) {
-                    if (!first) for (size_t i = 0; i < rows; i++) memcpy(tile + i * THIRD, cp + (full + i) * ldc, THIRD * sizeof(float));
-                    kernel256(kc, tail_a, kc, bp, tile, THIRD, first, last, bias_t, activation);
-                    for (size_t i = 0; i < rows; i++) memcpy(cp + (full + i) * ldc, tile + i * THIRD, THIRD * sizeof(float));
+            const float *bp = packed + p * k * DK_PANEL + pc * DK_PANEL;
+            const float *bias_p = bias ? bias + p * DK_PANEL : NULL;
+            float *cp = c + p * DK_PANEL;
+            for (size_t ir = 0; ir < full; ir += MR2)
+                for (size_t t = 0; t < 3; t++)
+                    kernel256(kc, a + ir * lda + pc, lda, bp + t * THIRD, cp + ir * ldc + t * THIRD, ldc, first, last, bias_p ? bias_p + t * THIRD : NULL, activation);
+            if (rows > 0) {
+                for (size_t t = 0; t < 3; t++) {
+                    if (!first) for (size_t i = 0; i < rows; i++) memcpy(tile + i * THIRD, cp + (full + i) * ldc + t * THIRD, THIRD * sizeof(float));
+                    kernel256(kc, tail_a, kc, bp + t * THIRD, tile, THIRD, first, last, bias_p ? bias_p + t * THIRD : NULL, activation);
+                    for (size_t i = 0; i < rows; i++) memcpy(cp + (full + i) * ldc + t * THIRD, tile + i * THIRD, THIRD * sizeof(float));
                 }
             }
         }

@@ -23,7 +23,9 @@ final class VectorUnitTests: XCTestCase {
     func testLinearWithFusedBiasAndGELUOnEveryUnit() {
         var rng = TestRandom(seed: 11)
         forEachUnit { unit in
-            for (rows, inF, outF) in [(1, 37, 50), (2, 64, 300), (4, 19, 33), (5, 40, 24), (64, 21, 129)] {
+            // Few-row shapes (≤ 4 rows) reach every loop of the weight-streaming kernel: 32/16-wide pairs, the
+            // single-vector loop (1160 = 72·16 + 8) and the masked tail.
+            for (rows, inF, outF) in [(1, 37, 50), (2, 64, 300), (4, 19, 33), (3, 1160, 20), (2, 1155, 17), (5, 40, 24), (64, 21, 129)] {
                 let x = rng.floats(rows * inF), w = rng.floats(outF * inF, scale: 0.5), b = rng.floats(outF)
                 for activation in [Activation.none, .geluTanh, .silu] {
                     var want = [Double](repeating: 0, count: rows * outF)
