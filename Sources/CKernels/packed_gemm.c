@@ -115,6 +115,7 @@ T256 static void kernel256(size_t kc, const float *a, size_t lda, const float *b
             c0[i] = _mm256_loadu_ps(c + i * ldc); c1[i] = _mm256_loadu_ps(c + i * ldc + 8);
         }
     }
+#pragma clang loop unroll_count(4)  // measured: 3 % faster on one thread, 1.6 % on two
     for (size_t kk = 0; kk < kc; kk++) {
         __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
 #pragma clang loop unroll(full)
