@@ -1,4 +1,4 @@
-// Linear layers on pre-packed f32 weights with AVX-512: C = act(A·Wᵀ + bias).
+// Linear layers on pre-packed f32 weights with AVX-512 or AVX2 + FMA: C = act(A·Wᵀ + bias).
 // Weights W [n, k] (PyTorch Linear layout) are packed once at load into panels of 48 output features,
 // each panel stored k-major: packed[p][kk][j] = W[48p + j][kk]. The 8×48 micro-kernel keeps 24 zmm
 // accumulators, broadcasts 8 values of A per k straight from its row-major rows and loads 3 vectors of
