@@ -43,9 +43,10 @@ let package = Package(
         .executableTarget(name: "dit-convert", dependencies: ["CLISupport"]),
         .executableTarget(name: "vae-convert", dependencies: ["CLISupport"]),
         .executableTarget(name: "ckpt", dependencies: ["CLISupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        // Runtime: CPU kernels (GEMM through OpenBLAS), DiT and AutoencoderKL, the parity harness, its tools.
+        // Runtime: CPU kernels (GEMM through OpenBLAS and CKernels), DiT and AutoencoderKL, the parity harness, its tools.
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
-        // AVX-512 / AVX2 pointwise kernels (function-level target attributes, CPU checked at run time).
+        // AVX-512 / AVX2 kernels: packed-weight GEMM, pointwise ops, few-row linear (function-level target
+        // attributes, CPU checked at run time).
         .target(name: "CKernels"),
         .target(name: "Kernels", dependencies: ["COpenBLAS", "CKernels"]),
         .target(name: "Models", dependencies: ["Kernels", "Checkpoint", "NameMaps"]),

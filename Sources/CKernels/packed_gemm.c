@@ -76,32 +76,7 @@ T512 static void kernel(size_t kc, const float *a, size_t lda, const float *b, f
     }
 }
 
-static void sgemm_packed512(size_t m, size_t k, const float *a, size_t lda, const float *packed, size_t panel_begin,
-                            size_t panel_end, float *c, size_t ldc, const float *bias, int activation) {
-    float tail_a[MR * KC] __attribute__((aligned(64)));      // [8, kc] f32 (36 KB): the last < 8 rows of A, zero-padded
-    float tile[MR * DK_PANEL] __attribute__((aligned(64)));  // [8, 48] f32: their C tile
-    size_t full = m / MR * MR, rows = m - full;
-    for (size_t p = panel_begin; p < panel_end; p++) {
-        const float *bias_p = bias ? bias + p * DK_PANEL : NULL;
-        float *cp = c + p * DK_PANEL;
-        for (size_t pc = 0; pc < k; pc += KC) {
-            size_t kc = k - pc < KC ? k - pc : KC;
-            int first = pc == 0, last = pc + kc == k;
-            const float *bp = packed + p * k * DK_PANEL + pc * DK_PANEL;
-            for (size_t ir = 0; ir < full; ir += MR) kernel(kc, a + ir * lda + pc, lda, bp, cp + ir * ldc, ldc, first, last, bias_p, activation);
-            if (rows > 0) {
-                memset(tail_a, 0, sizeof tail_a);
-                for (size_t i = 0; i < rows; i++) memcpy(tail_a + i * kc, a + (full + i) * lda + pc, kc * sizeof(float));
-                if (!first) for (size_t i = 0; i < rows; i++) memcpy(tile + i * DK_PANEL, cp + (full + i) * ldc, DK_PANEL * sizeof(float));
-                kernel(kc, tail_a, kc, bp, tile, DK_PANEL, first, last, bias_p, activation);
-                for (size_t i = 0; i < rows; i++) memcpy(cp + (full + i) * ldc, tile + i * DK_PANEL, DK_PANEL * sizeof(float));
-            }
-        }
-    }
-}
-
 #define MR2 6
-#define THIRD (DK_PANEL / 3)
 
 /// c[6][16] (row stride ldc) = (first ? 0 : c) + a[6][kc] (row stride lda)·b[kc][16] (row stride 48);
 /// after the last block, + bias, act. 12 accumulators + 2 panel vectors + 1 broadcast = 15 of 16 ymm.
@@ -140,31 +115,39 @@ T256 static void kernel256(size_t kc, const float *a, size_t lda, const float *b
     }
 }
 
-static void sgemm_packed256(size_t m, size_t k, const float *a, size_t lda, const float *packed, size_t panel_begin,
-                            size_t panel_end, float *c, size_t ldc, const float *bias, int activation) {
-    float tail_a[MR2 * KC] __attribute__((aligned(64)));   // [6, kc] f32 (27 KB): the last < 6 rows of A, zero-padded
-    float tile[MR2 * THIRD] __attribute__((aligned(64)));  // [6, 16] f32: their C tile
-    size_t full = m / MR2 * MR2, rows = m - full;
+/// A micro-kernel: c[mr][width] (row stride ldc) = (first ? 0 : c) + a[mr][kc] (row stride lda)·b[kc][width]
+/// (row stride 48); after the last k block, + bias, act.
+typedef void (*micro_kernel)(size_t kc, const float *a, size_t lda, const float *b, float *c, size_t ldc, int first,
+                             int last, const float *bias, int activation);
+
+/// The loop nest both units share: panels, k blocks of ≤ KC, row blocks of `mr` rows, each calling `kernel` on
+/// the `parts` column slices (48 / parts wide) of the panel in turn; the last < mr rows go through a
+/// zero-padded copy of A and a C tile buffer.
+static void sgemm_packed_with(micro_kernel kernel, size_t mr, size_t parts, size_t m, size_t k, const float *a, size_t lda,
+                              const float *packed, size_t panel_begin, size_t panel_end, float *c, size_t ldc,
+                              const float *bias, int activation) {
+    float tail_a[MR * KC] __attribute__((aligned(64)));      // [mr, kc] f32 (≤ 36 KB): the last < mr rows of A, zero-padded
+    float tile[MR * DK_PANEL] __attribute__((aligned(64)));  // [mr, width] f32: their C tile
+    size_t width = DK_PANEL / parts, full = m / mr * mr, rows = m - full;
     for (size_t p = panel_begin; p < panel_end; p++) {
+        const float *bias_p = bias ? bias + p * DK_PANEL : NULL;
+        float *cp = c + p * DK_PANEL;
         for (size_t pc = 0; pc < k; pc += KC) {
             size_t kc = k - pc < KC ? k - pc : KC;
             int first = pc == 0, last = pc + kc == k;
-            if (rows > 0) {
-                memset(tail_a, 0, sizeof tail_a);
-                for (size_t i = 0; i < rows; i++) memcpy(tail_a + i * kc, a + (full + i) * lda + pc, kc * sizeof(float));
-            }
             const float *bp = packed + p * k * DK_PANEL + pc * DK_PANEL;
-            const float *bias_p = bias ? bias + p * DK_PANEL : NULL;
-            float *cp = c + p * DK_PANEL;
-            for (size_t ir = 0; ir < full; ir += MR2)
-                for (size_t t = 0; t < 3; t++)
-                    kernel256(kc, a + ir * lda + pc, lda, bp + t * THIRD, cp + ir * ldc + t * THIRD, ldc, first, last, bias_p ? bias_p + t * THIRD : NULL, activation);
-            if (rows > 0) {
-                for (size_t t = 0; t < 3; t++) {
-                    if (!first) for (size_t i = 0; i < rows; i++) memcpy(tile + i * THIRD, cp + (full + i) * ldc + t * THIRD, THIRD * sizeof(float));
-                    kernel256(kc, tail_a, kc, bp + t * THIRD, tile, THIRD, first, last, bias_p ? bias_p + t * THIRD : NULL, activation);
-                    for (size_t i = 0; i < rows; i++) memcpy(cp + (full + i) * ldc + t * THIRD, tile + i * THIRD, THIRD * sizeof(float));
-                }
+            for (size_t ir = 0; ir < full; ir += mr)
+                for (size_t t = 0; t < parts; t++)
+                    kernel(kc, a + ir * lda + pc, lda, bp + t * width, cp + ir * ldc + t * width, ldc, first, last,
+                           bias_p ? bias_p + t * width : NULL, activation);
+            if (rows == 0) continue;
+            memset(tail_a, 0, mr * kc * sizeof(float));
+            for (size_t i = 0; i < rows; i++) memcpy(tail_a + i * kc, a + (full + i) * lda + pc, kc * sizeof(float));
+            for (size_t t = 0; t < parts; t++) {
+                float *ct = cp + full * ldc + t * width;
+                if (!first) for (size_t i = 0; i < rows; i++) memcpy(tile + i * width, ct + i * ldc, width * sizeof(float));
+                kernel(kc, tail_a, kc, bp + t * width, tile, width, first, last, bias_p ? bias_p + t * width : NULL, activation);
+                for (size_t i = 0; i < rows; i++) memcpy(ct + i * ldc, tile + i * width, width * sizeof(float));
             }
         }
     }
@@ -173,8 +156,8 @@ static void sgemm_packed256(size_t m, size_t k, const float *a, size_t lda, cons
 void dk_sgemm_packed(size_t m, size_t k, const float *a, size_t lda, const float *packed, size_t panel_begin, size_t panel_end,
                      float *c, size_t ldc, const float *bias, int activation) {
     if (m == 0 || panel_begin >= panel_end) return;
-    if (dk_vector_level() >= 2) sgemm_packed512(m, k, a, lda, packed, panel_begin, panel_end, c, ldc, bias, activation);
-    else sgemm_packed256(m, k, a, lda, packed, panel_begin, panel_end, c, ldc, bias, activation);
+    if (dk_vector_level() >= 2) sgemm_packed_with(kernel, MR, 1, m, k, a, lda, packed, panel_begin, panel_end, c, ldc, bias, activation);
+    else sgemm_packed_with(kernel256, MR2, 3, m, k, a, lda, packed, panel_begin, panel_end, c, ldc, bias, activation);
 }
 
 #else

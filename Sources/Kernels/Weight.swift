@@ -11,7 +11,7 @@ public struct Weight: @unchecked Sendable {
         case f32(UnsafePointer<Float>)
         case f16(UnsafePointer<UInt16>)
         case bf16(UnsafePointer<UInt16>)
-        /// f32 in the panel layout of `dk_pack_weight` (`[out/48][in][48]`), for `Linear`'s AVX-512 GEMM.
+        /// f32 in the panel layout of `dk_pack_weight` (`[out/48][in][48]`), for `Linear`'s AVX-512 / AVX2 GEMM.
         case packedF32(UnsafePointer<Float>)
     }
 

@@ -39,7 +39,7 @@ public final class ModelWeights {
         return w
     }
 
-    /// The weight `name` packed for the AVX-512 GEMM (`Weight.packedForGEMM`). The packed copy replaces
+    /// The weight `name` packed for the AVX-512 / AVX2 GEMM (`Weight.packedForGEMM`). The packed copy replaces
     /// the original here, so the original's memory goes once nothing else holds it (pages of a mapped
     /// file are given back at once) and a second model built from these weights reuses the packed one.
     public func packedWeight(_ name: String, shape: [Int]? = nil) throws -> Weight {
