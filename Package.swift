@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "Kernels", targets: ["Kernels"]),
         .library(name: "Models", targets: ["Models"]),
         .library(name: "Parity", targets: ["Parity"]),
+        .library(name: "Training", targets: ["Training"]),
         .executable(name: "dit-parity", targets: ["dit-parity"]),
         .executable(name: "dit-bench", targets: ["dit-bench"]),
     ],
@@ -51,6 +52,8 @@ let package = Package(
         .target(name: "Kernels", dependencies: ["COpenBLAS", "CKernels"]),
         .target(name: "Models", dependencies: ["Kernels", "Checkpoint", "NameMaps"]),
         .target(name: "Parity", dependencies: ["Models", "Kernels", "Checkpoint"]),
+        // Training: flat parameter/gradient/optimizer buffers, the DiT backward, optimizers, the training loop.
+        .target(name: "Training", dependencies: ["Models", "Kernels", "Diffusion", "Checkpoint", "NameMaps"]),
         .executableTarget(name: "dit-parity", dependencies: ["Parity", "CLISupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "dit-bench", dependencies: ["Models", "CLISupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // Shared by the test targets: running the executables, scratch folders, a deterministic PRNG.
