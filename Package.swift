@@ -37,14 +37,14 @@ let package = Package(
         .target(name: "NameMaps", dependencies: ["Checkpoint"], resources: [.copy("Tables")]),
         .target(name: "Diffusion"),
         .target(name: "Imaging", dependencies: ["Checkpoint", "CZlib"]),
-        .target(name: "Sampling", dependencies: ["Diffusion", "Imaging", "Checkpoint", "NameMaps", "Models", "Kernels", "Yams"]),
-        .executableTarget(name: "dit-sample", dependencies: ["Sampling", "Models", "CLISupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .target(name: "Sampling", dependencies: ["Diffusion", "Imaging", "Checkpoint", "NameMaps", "Models", "Kernels", "CLISupport"]),
+        .executableTarget(name: "dit-sample", dependencies: ["Sampling", "Models", "CLISupport"]),
         // Shared by the executables: declared settings (YAML, both flag spellings, --help), progress line,
         // error reporting, the dit-convert/vae-convert command.
-        .target(name: "CLISupport", dependencies: ["Checkpoint", "NameMaps", "Yams", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .target(name: "CLISupport", dependencies: ["Checkpoint", "NameMaps", "Yams"]),
         .executableTarget(name: "dit-convert", dependencies: ["CLISupport"]),
         .executableTarget(name: "vae-convert", dependencies: ["CLISupport"]),
-        .executableTarget(name: "ckpt", dependencies: ["CLISupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "ckpt", dependencies: ["CLISupport"]),
         // Runtime: CPU kernels (GEMM through OpenBLAS and CKernels), DiT and AutoencoderKL, the parity harness, its tools.
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         // AVX-512 / AVX2 kernels: packed-weight GEMM, pointwise ops, few-row linear (function-level target
@@ -55,8 +55,8 @@ let package = Package(
         .target(name: "Parity", dependencies: ["Models", "Kernels", "Checkpoint"]),
         // Training: flat parameter/gradient/optimizer buffers, the DiT backward, optimizers, the training loop.
         .target(name: "Training", dependencies: ["Models", "Kernels", "Diffusion", "Checkpoint", "NameMaps"]),
-        .executableTarget(name: "dit-parity", dependencies: ["Parity", "CLISupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .executableTarget(name: "dit-bench", dependencies: ["Models", "CLISupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "dit-parity", dependencies: ["Parity", "CLISupport"]),
+        .executableTarget(name: "dit-bench", dependencies: ["Models", "CLISupport"]),
         // Shared by the test targets: running the executables, scratch folders, a deterministic PRNG.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "TestSupport"]),

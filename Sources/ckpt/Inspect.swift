@@ -1,38 +1,36 @@
-import ArgumentParser
 import Checkpoint
 import CLISupport
 
 /// `ckpt inspect FILE [--json] [--checksum]`
-struct Inspect: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Show a checkpoint's format, object tree and tensors.")
+enum Inspect {
+    static let command = Subcommand("inspect", settings: ToolSettings(
+        tool: "ckpt inspect",
+        abstract: "Show a checkpoint's format, object tree and tensors.",
+        examples: ["ckpt inspect DiT-XL-2-256x256.pt --checksum"],
+        declarations: [
+            SettingDeclaration("json", .bool, default: .bool(false), help: "Print one JSON object instead of text."),
+            SettingDeclaration("checksum", .bool, default: .bool(false), help: "Add a CRC-32 of each tensor's dense bytes (reads every tensor)."),
+        ],
+        positionals: [PositionalDeclaration("FILE", help: "Checkpoint file (.pt/.pth/.bin, .ckpt, .safetensors, .h5; detected from its bytes).")]
+    ), run: run)
 
-    @Argument(help: "Checkpoint file (.pt/.pth/.bin, .ckpt, .safetensors, .h5; detected from its bytes).")
-    var file: String
-
-    @Flag(help: "Print one JSON object instead of text.")
-    var json = false
-
-    @Flag(help: "Add a CRC-32 of each tensor's dense bytes (reads every tensor).")
-    var checksum = false
-
-    func run() throws {
-        runReportingErrors {
-            let checkpoint = try Checkpoint(path: file)
-            let tensors = checkpoint.root.flattenedTensors()
-            var sums: [UInt32?] = []
-            for entry in tensors {
-                do {
-                    sums.append(checksum ? try entry.tensor.checksum() : nil)
-                } catch let error as CheckpointError {
-                    throw error.forTensor(entry.name).inFile(file)
-                }
-                entry.tensor.releaseCache()
+    static func run(_ settings: ResolvedSettings) throws {
+        let file = settings.positional("FILE"), checksum = settings.bool("checksum")
+        let checkpoint = try Checkpoint(path: file)
+        let tensors = checkpoint.root.flattenedTensors()
+        var sums: [UInt32?] = []
+        for entry in tensors {
+            do {
+                sums.append(checksum ? try entry.tensor.checksum() : nil)
+            } catch let error as CheckpointError {
+                throw error.forTensor(entry.name).inFile(file)
             }
-            if json {
-                print(InspectReport.json(checkpoint, tensors: tensors, sums: sums))
-            } else {
-                print(InspectReport.text(checkpoint, tensors: tensors, sums: sums))
-            }
+            entry.tensor.releaseCache()
+        }
+        if settings.bool("json") {
+            print(InspectReport.json(checkpoint, tensors: tensors, sums: sums))
+        } else {
+            print(InspectReport.text(checkpoint, tensors: tensors, sums: sums))
         }
     }
 }

@@ -1,12 +1,8 @@
-import ArgumentParser
+import CLISupport
 
 /// `ckpt`: inspect, convert and compare checkpoints in any supported format, without renaming.
-struct CkptCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "ckpt",
-        abstract: "Inspect, convert and compare PyTorch .pt, MindSpore .ckpt, safetensors and HDF5 checkpoints.",
-        subcommands: [Inspect.self, Convert.self, Diff.self]
-    )
-}
-
-CkptCommand.main()
+SubcommandTool(
+    tool: "ckpt",
+    abstract: "Inspect, convert and compare PyTorch .pt, MindSpore .ckpt, safetensors and HDF5 checkpoints.",
+    subcommands: [Inspect.command, Convert.command, Diff.command]
+).main()

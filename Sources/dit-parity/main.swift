@@ -1,4 +1,3 @@
-import ArgumentParser
 import CLISupport
 import Checkpoint
 import Foundation
@@ -8,78 +7,55 @@ import Parity
 /// `dit-parity`: loads a DiT or VAE from any supported file and naming, runs every case of a reference
 /// bundle (docs/parity.md) and prints max |Δ|, max rel, cosine per tensor and the first diverging
 /// module. Exit status 0 when everything is within tolerance, 1 otherwise (or on any error).
-struct DiTParity: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "dit-parity",
-        abstract: "Compare the Swift DiT / AutoencoderKL with reference outputs of the official PyTorch code."
-    )
+let parityTool = ToolSettings(
+    tool: "dit-parity",
+    abstract: "Compare the Swift DiT / AutoencoderKL with reference outputs of the official PyTorch code.",
+    examples: ["dit-parity --model fixtures/parity/dit-a.ckpt --reference fixtures/parity/dit-a.bundle.safetensors"],
+    declarations: [
+        SettingDeclaration("model", .string, default: .none, help: "Model weights: .pt, .ckpt, .safetensors, .h5 or a diffusers folder, any known naming (required)."),
+        SettingDeclaration("vae", .bool, default: .bool(false), help: "The model is an AutoencoderKL (default: the bundle's kind)."),
+        SettingDeclaration("reference", .string, default: .none, help: "Reference bundle (.safetensors written by fixtures/generate/make_reference.py) (required)."),
+        SettingDeclaration("atol", .double, default: .none, help: "Absolute tolerance (default: 0 for DiT, 5e-5 for the VAE)."),
+        SettingDeclaration("rtol", .double, default: .none, help: "Tolerance relative to max|ref| per tensor (default: 1e-5 for DiT, 0 for the VAE)."),
+        SettingDeclaration("use_fp16", .bool, default: .bool(false), help: "Keep f16/bf16 weights 16-bit (memory-mapped) and widen them on use."),
+        SettingDeclaration("num_heads", .int, default: .none, help: "DiT attention heads (default: the bundle's num_heads, else the paper's value for the size)."),
+        SettingDeclaration("groups", .int, default: .none, help: "VAE GroupNorm groups (default: the bundle's norm_num_groups, else 32)."),
+        SettingDeclaration("from", .string, default: .none, help: "Source naming convention (default: detected)."),
+        SettingDeclaration("select", .string, default: .none, help: "Entry of a container checkpoint to use (default: ema of a training checkpoint)."),
+        SettingDeclaration("image_size", .int, default: .none, help: "DiT image size when the weights carry no pos_embed and no config.json."),
+    ]
+)
 
-    @Option(help: "Model weights: .pt, .ckpt, .safetensors, .h5 or a diffusers folder, any known naming.")
-    var model: String
-
-    @Flag(help: "The model is an AutoencoderKL (default: the bundle's kind).")
-    var vae = false
-
-    @Option(help: "Reference bundle (.safetensors written by fixtures/generate/make_reference.py).")
-    var reference: String
-
-    @Option(help: "Absolute tolerance (default: 0 for DiT, 5e-5 for the VAE).")
-    var atol: Double?
-
-    @Option(help: "Tolerance relative to max|ref| per tensor (default: 1e-5 for DiT, 0 for the VAE).")
-    var rtol: Double?
-
-    @Flag(name: .customLong("use-fp16"), help: "Keep f16/bf16 weights 16-bit (memory-mapped) and widen them on use.")
-    var useFP16 = false
-
-    @Option(help: "DiT attention heads (default: the bundle's num_heads, else the paper's value for the size).")
-    var numHeads: Int?
-
-    @Option(help: "VAE GroupNorm groups (default: the bundle's norm_num_groups, else 32).")
-    var groups: Int?
-
-    @Option(name: .customLong("from"), help: "Source naming convention (default: detected).")
-    var convention: String?
-
-    @Option(help: "Entry of a container checkpoint to use (default: ema of a training checkpoint).")
-    var select: String?
-
-    @Option(help: "DiT image size when the weights carry no pos_embed and no config.json.")
-    var imageSize: Int?
-
-    func run() {
-        runReportingErrors {
-            let bundle = try ReferenceBundle(path: reference)
-            var options = LoadOptions()
-            options.keepHalfPrecision = useFP16
-            options.convention = convention
-            options.select = select
-            options.imageSize = imageSize
-            let isVAE = vae || bundle.kind == .vae
-            if isVAE != (bundle.kind == .vae) { throw CheckpointError("--vae given but the bundle holds \(bundle.kind.rawValue) references", file: reference) }
-            let loaded = try ModelLoader.load(model, family: isVAE ? .vae : .dit, options: options)
-            let plan = loaded.conversion
-            print("model: \(loaded.path) (\(loaded.format.rawValue)\(loaded.container.map { ", \($0)" } ?? ""), \(plan.sourceConvention) names\(useFP16 ? ", fp16 weights kept" : ""))")
-            print("config: \(plan.configDescription)")
-            plan.notes.forEach { print("note: \($0)") }
-            print("reference: \(reference) (\(bundle.metadataString("weights").map { "\($0) weights, " } ?? "")\(bundle.metadataString("generator") ?? "unknown generator"))")
-            let report: ParityReport
-            if isVAE {
-                let groups = self.groups ?? bundle.metadataInt("norm_num_groups") ?? 32
-                let model = try AutoencoderKL(weights: loaded.weights, config: plan.vae!, groups: groups)
-                report = try ParityRunner.run(model, bundle: bundle, tolerance: tolerance(default: .vae))
-            } else {
-                let model = try DiT(weights: loaded.weights, config: plan.dit!, heads: numHeads ?? bundle.metadataInt("num_heads"))
-                report = try ParityRunner.run(model, bundle: bundle, tolerance: tolerance(default: .dit))
-            }
-            print(report.table())
-            if !report.passed { Foundation.exit(1) }
-        }
-    }
-
+runReportingErrors {
+    let settings = try parityTool.resolve(Array(CommandLine.arguments.dropFirst()))
+    let model = try settings.requiredString("model"), reference = try settings.requiredString("reference")
+    let useFP16 = settings.bool("use_fp16"), vae = settings.bool("vae")
     func tolerance(default base: Tolerance) -> Tolerance {
-        Tolerance(atol: atol ?? base.atol, rtol: rtol ?? base.rtol)
+        Tolerance(atol: settings.optionalDouble("atol") ?? base.atol, rtol: settings.optionalDouble("rtol") ?? base.rtol)
     }
+    let bundle = try ReferenceBundle(path: reference)
+    var options = LoadOptions()
+    options.keepHalfPrecision = useFP16
+    options.convention = settings.optionalString("from")
+    options.select = settings.optionalString("select")
+    options.imageSize = settings.optionalInt("image_size")
+    let isVAE = vae || bundle.kind == .vae
+    if isVAE != (bundle.kind == .vae) { throw CheckpointError("--vae given but the bundle holds \(bundle.kind.rawValue) references", file: reference) }
+    let loaded = try ModelLoader.load(model, family: isVAE ? .vae : .dit, options: options)
+    let plan = loaded.conversion
+    print("model: \(loaded.path) (\(loaded.format.rawValue)\(loaded.container.map { ", \($0)" } ?? ""), \(plan.sourceConvention) names\(useFP16 ? ", fp16 weights kept" : ""))")
+    print("config: \(plan.configDescription)")
+    plan.notes.forEach { print("note: \($0)") }
+    print("reference: \(reference) (\(bundle.metadataString("weights").map { "\($0) weights, " } ?? "")\(bundle.metadataString("generator") ?? "unknown generator"))")
+    let report: ParityReport
+    if isVAE {
+        let groups = settings.optionalInt("groups") ?? bundle.metadataInt("norm_num_groups") ?? 32
+        let model = try AutoencoderKL(weights: loaded.weights, config: plan.vae!, groups: groups)
+        report = try ParityRunner.run(model, bundle: bundle, tolerance: tolerance(default: .vae))
+    } else {
+        let model = try DiT(weights: loaded.weights, config: plan.dit!, heads: settings.optionalInt("num_heads") ?? bundle.metadataInt("num_heads"))
+        report = try ParityRunner.run(model, bundle: bundle, tolerance: tolerance(default: .dit))
+    }
+    print(report.table())
+    if !report.passed { Foundation.exit(1) }
 }
-
-DiTParity.main()

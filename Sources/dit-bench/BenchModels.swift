@@ -1,0 +1,26 @@
+import Checkpoint
+import Models
+import NameMaps
+
+/// The models timed: loaded from files when given, else random weights of the named configuration.
+enum BenchModels {
+    /// The DiT and the bytes its weights take in memory.
+    static func dit(weights path: String?, model: String, imageSize: Int, options: LoadOptions) throws -> (DiT, Int) {
+        if let path {
+            let loaded = try ModelLoader.load(path, family: .dit, options: options)
+            return (try DiT(weights: loaded.weights, config: loaded.conversion.dit!), loaded.weights.storedBytes)
+        }
+        let config = try DiTVariant.config(model, imageSize: imageSize)
+        let random = try RandomWeights.dit(config)
+        return (try DiT(weights: random, config: config), random.storedBytes)
+    }
+
+    /// The VAE (sd-vae-ft-mse's configuration when random).
+    static func vae(weights path: String?, options: LoadOptions) throws -> AutoencoderKL {
+        if let path {
+            let loaded = try ModelLoader.load(path, family: .vae, options: options)
+            return try AutoencoderKL(weights: loaded.weights, config: loaded.conversion.vae!)
+        }
+        return try AutoencoderKL(weights: RandomWeights.vae(VAEConfig()), config: VAEConfig())
+    }
+}
