@@ -65,9 +65,9 @@ let package = Package(
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "TestSupport"]),
         .testTarget(name: "NameMapsTests", dependencies: ["NameMaps", "Checkpoint"]),
         .testTarget(name: "DigitsTests", dependencies: ["Sampling", "Models", "Checkpoint", "NameMaps", "Parity", "TestSupport"]),
-        .testTarget(name: "DiffusionTests", dependencies: ["Diffusion", "Imaging", "CZlib", "Sampling"]),
+        .testTarget(name: "DiffusionTests", dependencies: ["Diffusion", "Imaging", "CZlib", "Sampling", "CLISupport"]),
         .testTarget(name: "CLISupportTests", dependencies: ["CLISupport"]),
-        .testTarget(name: "CLITests", dependencies: ["ckpt", "dit-convert", "vae-convert", "dit-sample", "CZlib", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["ckpt", "dit-convert", "vae-convert", "dit-sample", "dit-parity", "dit-bench", "CZlib", "TestSupport"]),
         // libFuzzer targets (scripts/fuzz.sh); built normally they replay files given on the command line.
         .target(name: "FuzzSupport", dependencies: ["Checkpoint"]),
     ] + ["torch-zip", "torch-legacy", "mindspore", "safetensors", "hdf5"].map {
