@@ -1,1 +1,0 @@
-// Placeholders replaced by the format implementations.
