@@ -69,14 +69,19 @@ public struct SampleConfig: Equatable {
         func fail(_ what: String) -> SettingsError {
             SettingsError("\(assignment.origin): \(assignment.key): expected \(what), got '\(value.displayText)'")
         }
-        func int() -> Int { if case .int(let v) = value { return v } else { preconditionFailure("\(assignment.key) is declared int") } }
+        /// The payload of the declared type (SampleConfig.settings); anything else is a programming error.
+        func payload<T>(_ read: (SettingValue) -> T?) -> T {
+            guard let v = read(value) else { preconditionFailure("\(assignment.key) is declared \(T.self)") }
+            return v
+        }
+        func int() -> Int { payload(\.intValue) }
         func positive() throws -> Int {
             guard int() > 0 else { throw fail("a positive integer") }
             return int()
         }
-        func double() -> Double { if case .double(let v) = value { return v } else { preconditionFailure("\(assignment.key) is declared double") } }
-        func bool() -> Bool { if case .bool(let v) = value { return v } else { preconditionFailure("\(assignment.key) is declared bool") } }
-        func string() -> String? { if case .string(let v) = value { return v } else { return nil } }
+        func double() -> Double { payload(\.doubleValue) }
+        func bool() -> Bool { payload(\.boolValue) }
+        func string() -> String? { value.stringValue }
         switch assignment.key {
         case "model_name": modelName = string()!
         case "image_size": imageSize = int()
@@ -96,9 +101,7 @@ public struct SampleConfig: Equatable {
         case "imagegrid": imagegrid = bool()
         case "grid_columns": gridColumns = try positive()
         case "num_classes": numClasses = try positive()
-        case "class_labels":
-            guard case .intList(let labels) = value else { preconditionFailure("class_labels is declared intList") }
-            classLabels = labels
+        case "class_labels": classLabels = payload(\.intListValue)
         case "cfg_channels":
             guard int() == 3 || int() == 4 else { throw fail("3 or 4") }
             cfgChannels = int()

@@ -57,41 +57,17 @@ public struct ResolvedSettings {
     /// True when the YAML file or a flag set the key.
     public func isGiven(_ key: String) -> Bool { origin(of: key) != "default" }
 
-    public func int(_ key: String) -> Int {
-        guard case .int(let v) = value(key) else { mismatch(key, "int") }
-        return v
-    }
-
-    public func optionalInt(_ key: String) -> Int? {
-        if case .none = value(key) { return nil }
-        return int(key)
-    }
-
-    public func double(_ key: String) -> Double {
-        guard case .double(let v) = value(key) else { mismatch(key, "double") }
-        return v
-    }
-
-    public func optionalDouble(_ key: String) -> Double? {
-        if case .none = value(key) { return nil }
-        return double(key)
-    }
-
-    public func bool(_ key: String) -> Bool {
-        guard case .bool(let v) = value(key) else { mismatch(key, "bool") }
-        return v
-    }
-
-    public func string(_ key: String) -> String {
-        guard case .string(let v) = value(key) else { mismatch(key, "string") }
-        return v
-    }
+    public func int(_ key: String) -> Int { typed(key, "int", \.intValue) }
+    public func double(_ key: String) -> Double { typed(key, "double", \.doubleValue) }
+    public func bool(_ key: String) -> Bool { typed(key, "bool", \.boolValue) }
+    public func string(_ key: String) -> String { typed(key, "string", \.stringValue) }
+    public func intList(_ key: String) -> [Int] { typed(key, "intList", \.intListValue) }
+    public func stringList(_ key: String) -> [String] { typed(key, "stringList", \.stringListValue) }
 
     /// `.none` default → nil.
-    public func optionalString(_ key: String) -> String? {
-        if case .none = value(key) { return nil }
-        return string(key)
-    }
+    public func optionalInt(_ key: String) -> Int? { value(key) == .none ? nil : int(key) }
+    public func optionalDouble(_ key: String) -> Double? { value(key) == .none ? nil : double(key) }
+    public func optionalString(_ key: String) -> String? { value(key) == .none ? nil : string(key) }
 
     /// The value of a string setting that has no default; throws "missing --key" when it was not given.
     public func requiredString(_ key: String) throws -> String {
@@ -101,23 +77,17 @@ public struct ResolvedSettings {
         return value
     }
 
-    public func intList(_ key: String) -> [Int] {
-        guard case .intList(let v) = value(key) else { mismatch(key, "intList") }
-        return v
-    }
-
-    public func stringList(_ key: String) -> [String] {
-        guard case .stringList(let v) = value(key) else { mismatch(key, "stringList") }
-        return v
-    }
-
     /// A declared positional argument.
     public func positional(_ name: String) -> String {
         guard let value = positionals[name] else { preconditionFailure("\(tool): '\(name)' is not a declared positional") }
         return value
     }
 
-    private func mismatch(_ key: String, _ type: String) -> Never {
-        preconditionFailure("\(tool): setting '\(key)' is \(value(key)), not \(type) (declared \(declarations[key]!.type))")
+    /// The payload of `key`'s value; a type other than the declared one is a programming error.
+    private func typed<T>(_ key: String, _ type: String, _ payload: (SettingValue) -> T?) -> T {
+        guard let v = payload(value(key)) else {
+            preconditionFailure("\(tool): setting '\(key)' is \(value(key)), not \(type) (declared \(declarations[key]!.type))")
+        }
+        return v
     }
 }

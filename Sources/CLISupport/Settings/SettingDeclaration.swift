@@ -71,3 +71,13 @@ enum SettingName {
     static func canonical(_ name: String) -> String { name.replacingOccurrences(of: "-", with: "_") }
     static func hyphenated(_ name: String) -> String { name.replacingOccurrences(of: "_", with: "-") }
 }
+
+extension SettingValue {
+    /// The payload when the value has that type, else nil.
+    public var intValue: Int? { if case .int(let v) = self { return v } else { return nil } }
+    public var doubleValue: Double? { if case .double(let v) = self { return v } else { return nil } }
+    public var boolValue: Bool? { if case .bool(let v) = self { return v } else { return nil } }
+    public var stringValue: String? { if case .string(let v) = self { return v } else { return nil } }
+    public var intListValue: [Int]? { if case .intList(let v) = self { return v } else { return nil } }
+    public var stringListValue: [String]? { if case .stringList(let v) = self { return v } else { return nil } }
+}
