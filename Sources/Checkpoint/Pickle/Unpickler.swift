@@ -118,7 +118,7 @@ final class Unpickler {
             try fill(dict, with: try popMark())
             try pushNew(.dict(dict))
         case .frozenSet:
-            let set = UnpickledSet(offset: opcodeOffset)
+            let set = UnpickledSet(offset: opcodeOffset, frozen: true)
             for item in try popMark() { try set.insert(item, at: opcodeOffset) }
             try pushNew(.set(set))
         case .append, .appends:
@@ -127,7 +127,7 @@ final class Unpickler {
             list.items.append(contentsOf: items)
         case .addItems:
             let items = try popMark()
-            guard case .set(let set) = try peek() else { throw fail("ADDITEMS to a \(try peek().kind), not a set") }
+            guard case .set(let set) = try peek(), !set.isFrozen else { throw fail("ADDITEMS to a \(try peek().kind), not a mutable set") }
             for item in items { try set.insert(item, at: opcodeOffset) }
         case .setItem, .setItems:
             let items = opcode == .setItem ? try pop(2) : try popMark()

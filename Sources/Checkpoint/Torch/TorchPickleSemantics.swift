@@ -46,7 +46,7 @@ final class TorchPickleSemantics: UnpicklerSemantics {
             return try TorchPickleSemantics.latin1Bytes(args, offset: offset)
         case .builtinSet:
             let a = try TorchPickleArguments(function.fullName, args, offset: offset, count: 0...1)
-            let set = UnpickledSet(offset: offset)
+            let set = UnpickledSet(offset: offset, frozen: function.name == "frozenset")
             if a.count == 1 {
                 let items: [UnpickledValue]
                 switch a.items[0] {
