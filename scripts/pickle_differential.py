@@ -398,7 +398,8 @@ class SwiftVM:
 
 # The VM refuses these anywhere in a pickle, even in a value CPython later discards (so CPython's final
 # graph can agree while the VM refused): text arguments CPython's two unpicklers read differently.
-STRICTER = ("!INT argument", "!FLOAT argument")
+# And the memo bound: indices above 2**32 - 1 (which only CPython's dict-backed pure-Python memo takes).
+STRICTER = ("!INT argument", "!FLOAT argument", "!memo index")
 
 
 def verdict_text(line):

@@ -95,4 +95,16 @@ final class PickleProtocolTests: XCTestCase {
         guard case .set = try load("c__builtin__\nset\n)R.") else { return XCTFail("protocol 0 maps __builtin__") }
         XCTAssertThrowsError(try load([0x80, 0x03] + Array("c__builtin__\nset\n)R.".utf8))) { XCTAssertTrue("\($0)".contains("refused global '__builtin__.set'"), "\($0)") }
     }
+
+    func testDifferentialFindingsAreFixed() throws {
+        // fixtures/adversarial/pickle-differential/0013.pkl: SETITEMS with no items on a list, which both
+        // CPython unpicklers accept (they touch nothing); the VM refused it before.
+        guard case .list(let items) = try load([0x80, 0x02, 0x5D, 0x28, 0x75, 0x2E]), items.isEmpty else { return XCTFail("empty SETITEMS") }
+        XCTAssertThrowsError(try load([0x80, 0x02, 0x28, 0x75, 0x2E]))  // ... but a value must sit below the MARK
+        // FROZENSET cannot be extended by ADDITEMS (CPython: frozenset has no add) and is hashable.
+        XCTAssertThrowsError(try load([0x80, 0x04, 0x28, 0x4B, 0x01, 0x91, 0x28, 0x4B, 0x02, 0x90, 0x2E]))
+        guard case .dict(let entries) = try load([0x80, 0x04, 0x7D, 0x28, 0x4B, 0x01, 0x91, 0x4E, 0x73, 0x2E]), entries.count == 1 else {
+            return XCTFail("frozenset key")
+        }
+    }
 }

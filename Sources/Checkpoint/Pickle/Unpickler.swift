@@ -131,6 +131,8 @@ final class Unpickler {
             for item in items { try set.insert(item, at: opcodeOffset) }
         case .setItem, .setItems:
             let items = opcode == .setItem ? try pop(2) : try popMark()
+            // CPython's SETITEMS with no items touches nothing (any value may sit below the MARK).
+            if items.isEmpty { _ = try peek(); break }
             guard case .dict(let dict) = try peek() else { throw fail("SETITEM(S) on a \(try peek().kind), not a dict") }
             try fill(dict, with: items)
         case .get, .binGet, .longBinGet:
