@@ -69,6 +69,7 @@ let package = Package(
         .testTarget(name: "CLISupportTests", dependencies: ["CLISupport"]),
         .testTarget(name: "CLITests", dependencies: ["ckpt", "dit-convert", "vae-convert", "dit-sample", "dit-parity", "dit-bench", "CZlib", "TestSupport"]),
         // libFuzzer targets (scripts/fuzz.sh); built normally they replay files given on the command line.
+        .executableTarget(name: "fuzz-pickle-differential", dependencies: ["Checkpoint"], path: "Sources/fuzz-pickle-differential"),
         .target(name: "FuzzSupport", dependencies: ["Checkpoint"]),
     ] + ["torch-zip", "torch-legacy", "mindspore", "safetensors", "hdf5"].map {
         .executableTarget(name: "fuzz-\($0)", dependencies: ["Checkpoint", "FuzzSupport"], path: "Sources/fuzz-\($0)")

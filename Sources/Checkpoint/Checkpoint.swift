@@ -46,6 +46,8 @@ public final class Checkpoint {
             case .mindspore: contents = try MindSporeReader.read(file)
             case .safetensors: contents = try SafetensorsReader.read(file)
             case .hdf5: contents = try HDF5Reader.read(file)
+            case .numpy: contents = try NumpyFileReader.read(file)
+            case .pickle: contents = try BarePickleReader.read(file)
             }
             self.path = path
             self.file = file

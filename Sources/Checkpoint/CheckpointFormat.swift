@@ -10,6 +10,10 @@ public enum CheckpointFormat: String, CaseIterable, Sendable {
     case safetensors
     /// HDF5 (h5py flat files, Keras weight files).
     case hdf5
+    /// numpy `.npy` (one array; `np.save`).
+    case numpy
+    /// A bare pickle (`pickle.dump` of a state dict of numpy arrays, `.pkl`); read only.
+    case pickle
 
     /// The format implied by a file name's extension, for choosing a writer (reading always sniffs bytes).
     public static func forWriting(path: String) -> CheckpointFormat? {
@@ -18,6 +22,7 @@ public enum CheckpointFormat: String, CaseIterable, Sendable {
         if lower.hasSuffix(".safetensors") { return .safetensors }
         if lower.hasSuffix(".h5") || lower.hasSuffix(".hdf5") { return .hdf5 }
         if lower.hasSuffix(".pt") || lower.hasSuffix(".pth") || lower.hasSuffix(".bin") { return .torchZip }
+        if lower.hasSuffix(".npy") { return .numpy }
         return nil
     }
 
@@ -30,11 +35,17 @@ public enum CheckpointFormat: String, CaseIterable, Sendable {
         }
         guard bytes.count > 0 else { throw CheckpointError("empty file") }
         if starts(with: Array("PK\u{03}\u{04}".utf8)) || starts(with: Array("PK\u{05}\u{06}".utf8)) { return .torchZip }
+        if starts(with: NumpyFileReader.magic) { return .numpy }
         if starts(with: Array("PYTORCH1".utf8)) {
             throw CheckpointError("unsupported archive format from the PyTorch preview release (PYTORCH1)")
         }
-        // Legacy torch: PROTO 2, LONG1 len 10, the magic number 0x1950a86a20f9469cfc6c (LE bytes).
-        if starts(with: [0x80, 0x02, 0x8A, 0x0A, 0x6C, 0xFC, 0x9C, 0x46, 0xF9, 0x20, 0x6A, 0xA8, 0x50, 0x19]) { return .torchLegacy }
+        // Legacy torch: the magic number 0x1950a86a20f9469cfc6c as LONG1 after PROTO 2-5 (and, from
+        // protocol 4, a FRAME), or as protocol 0/1 LONG text `L119547037146038801333356L\n`.
+        let magicLong1: [UInt8] = [0x8A, 0x0A, 0x6C, 0xFC, 0x9C, 0x46, 0xF9, 0x20, 0x6A, 0xA8, 0x50, 0x19]
+        if bytes.count >= 2, bytes[0] == 0x80, (2...5).contains(bytes[1]) {
+            if starts(with: magicLong1, at: 2) || (bytes.count > 2 && bytes[2] == 0x95 && starts(with: magicLong1, at: 11)) { return .torchLegacy }
+        }
+        if starts(with: Array("L119547037146038801333356L\n".utf8)) { return .torchLegacy }
         for offset in [0, 512, 1024, 2048, 4096] where starts(with: [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A], at: offset) {
             return .hdf5
         }
@@ -60,9 +71,9 @@ public enum CheckpointFormat: String, CaseIterable, Sendable {
             }
         }
         if bytes[0] == 0x0A { return .mindspore }
-        if starts(with: [0x80]) {
-            throw CheckpointError("a bare pickle stream without the torch legacy magic number; not a checkpoint this tool reads")
-        }
+        // A bare pickle: PROTO 2-5, or a protocol 0/1 stream opening with a container or a value.
+        if bytes.count >= 2, bytes[0] == 0x80, bytes[1] <= 5 { return .pickle }
+        if Array("(}])dlcNIFLSVXKJMUTG".utf8).contains(bytes[0]) { return .pickle }
         throw CheckpointError("unrecognised file format (first bytes \(bytes.prefix(8).map { String(format2: $0) }.joined(separator: " ")))")
     }
 }

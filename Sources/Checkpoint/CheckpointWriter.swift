@@ -35,6 +35,8 @@ extension CheckpointFormat {
         case .mindspore: return MindSporeWriter.self
         case .safetensors: return SafetensorsWriter.self
         case .hdf5: return HDF5Writer.self
+        case .numpy: return NumpyFileWriter.self
+        case .pickle: return BarePickleWriter.self
         }
     }
 }

@@ -14,6 +14,8 @@ public struct ResolvedSettings {
     public var configFile: String?
     /// Positional arguments by declared name.
     public var positionals: [String: String] = [:]
+    /// Every value of a repeating last positional, by declared name.
+    public var positionalLists: [String: [String]] = [:]
 
     init(defaultsOf tool: ToolSettings) {
         self.tool = tool.tool
@@ -75,6 +77,11 @@ public struct ResolvedSettings {
             throw SettingsError("missing --\(SettingName.hyphenated(key)) (see \(tool) --help)")
         }
         return value
+    }
+
+    /// All values of a repeating positional (one or more).
+    public func positionalList(_ name: String) -> [String] {
+        positionalLists[name] ?? positionals[name].map { [$0] } ?? []
     }
 
     /// A declared positional argument.

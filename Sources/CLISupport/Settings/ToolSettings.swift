@@ -4,9 +4,13 @@ import Foundation
 public struct PositionalDeclaration {
     public let name: String
     public let help: String
-    public init(_ name: String, help: String) {
+    /// The last positional may take one or more values (`ckpt scan FILE|DIR ...`): read them with
+    /// `ResolvedSettings.positionalList(_:)`.
+    public let repeating: Bool
+    public init(_ name: String, help: String, repeating: Bool = false) {
         self.name = name
         self.help = help
+        self.repeating = repeating
     }
 }
 
@@ -94,15 +98,19 @@ public struct ToolSettings {
                 noted.append(flag.name)
             }
         }
-        guard scan.positionals.count <= positionals.count else {
+        let repeatingTail = positionals.last?.repeating == true && scan.positionals.count >= positionals.count
+        guard repeatingTail || scan.positionals.count <= positionals.count else {
             throw SettingsError("unexpected argument '\(scan.positionals[positionals.count])' (see \(tool) --help)")
         }
-        guard scan.positionals.count == positionals.count else {
+        guard repeatingTail || scan.positionals.count == positionals.count else {
             throw SettingsError("missing \(positionals[scan.positionals.count...].map(\.name).joined(separator: " ")) (see \(tool) --help)")
         }
         var settings = ResolvedSettings(defaultsOf: self)
         settings.configFile = scan.configFile
         settings.positionals = Dictionary(uniqueKeysWithValues: zip(positionals.map(\.name), scan.positionals))
+        if repeatingTail, let last = positionals.last {
+            settings.positionalLists[last.name] = Array(scan.positionals[(positionals.count - 1)...])
+        }
         settings.apply(assignments, accumulatingListsFrom: Set(scan.flags.map(\.spelling)))
         settings.notes = notes(for: noted)
         return .settings(settings)

@@ -119,9 +119,11 @@ final class UnpickledDict: UnpickledComposite {
 
 final class UnpickledSet: UnpickledComposite {
     private(set) var items: [UnpickledValue] = []
-    private var index: Set<UnpickledKey> = []
+    private(set) var index: Set<UnpickledKey> = []
     let offset: Int
-    init(offset: Int) { self.offset = offset }
+    /// A frozenset (FROZENSET, `builtins.frozenset`): hashable, and ADDITEMS cannot extend it.
+    let isFrozen: Bool
+    init(offset: Int, frozen: Bool = false) { self.offset = offset; self.isFrozen = frozen }
 
     func insert(_ value: UnpickledValue, at opcodeOffset: Int) throws {
         if index.insert(try UnpickledKey(value, at: opcodeOffset)).inserted { items.append(value) }
@@ -142,6 +144,7 @@ enum UnpickledKey: Hashable {
     case bytes([UInt8])
     case global(String)
     case tuple([UnpickledKey])
+    case frozenSet(Set<UnpickledKey>)
     case identity(ObjectIdentifier)
 
     init(_ value: UnpickledValue, at offset: Int, depth: Int = 0) throws {
@@ -162,6 +165,7 @@ enum UnpickledKey: Hashable {
         case .global(let g): self = .global(g.fullName)
         case .tuple(let t): self = .tuple(try t.items.map { try UnpickledKey($0, at: offset, depth: depth + 1) })
         case .custom(let c): self = .identity(ObjectIdentifier(c))
+        case .set(let set) where set.isFrozen: self = .frozenSet(set.index)
         case .list, .dict, .set:
             throw CheckpointError("unhashable \(value.kind) used as a dict key or set member", offset: offset)
         }

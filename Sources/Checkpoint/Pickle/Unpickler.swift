@@ -19,6 +19,9 @@ final class Unpickler {
     private var valuesCreated = 0
     /// Absolute offset of the opcode being executed.
     private var opcodeOffset = 0
+    /// The protocol named by the last PROTO opcode (0 before any): Python 2 module names are mapped
+    /// to Python 3 ones only below protocol 3, as CPython's `find_class` does.
+    private var proto = 0
 
     private init(input: UnpicklerInput, semantics: UnpicklerSemantics, limits: UnpicklerLimits) {
         self.input = input
@@ -57,6 +60,11 @@ final class Unpickler {
                 guard marks.isEmpty, stack.count == 1 else {
                     throw fail("STOP with \(stack.count) values on the stack and \(marks.count) open MARKs")
                 }
+                // CPython's C unpickler (reading a file with peek) resumes right after STOP, the
+                // pure-Python one after the whole frame: a stream with more pickles is ambiguous.
+                guard input.unreadFrameBytes == 0 else {
+                    throw fail("STOP inside a FRAME that still has \(input.unreadFrameBytes) unread bytes")
+                }
                 return stack[0]
             }
             try execute(opcode)
@@ -68,8 +76,9 @@ final class Unpickler {
         case .proto:
             let version = try input.u8()
             guard version <= 5 else { throw fail("unsupported pickle protocol \(version)") }
+            proto = Int(version)
         case .frame:
-            _ = try input.length(try input.u64(), "FRAME")
+            try input.openFrame(try input.u64(), opcodeOffset: opcodeOffset)
         case .stop:
             break
         case .mark:
@@ -109,7 +118,7 @@ final class Unpickler {
             try fill(dict, with: try popMark())
             try pushNew(.dict(dict))
         case .frozenSet:
-            let set = UnpickledSet(offset: opcodeOffset)
+            let set = UnpickledSet(offset: opcodeOffset, frozen: true)
             for item in try popMark() { try set.insert(item, at: opcodeOffset) }
             try pushNew(.set(set))
         case .append, .appends:
@@ -118,10 +127,12 @@ final class Unpickler {
             list.items.append(contentsOf: items)
         case .addItems:
             let items = try popMark()
-            guard case .set(let set) = try peek() else { throw fail("ADDITEMS to a \(try peek().kind), not a set") }
+            guard case .set(let set) = try peek(), !set.isFrozen else { throw fail("ADDITEMS to a \(try peek().kind), not a mutable set") }
             for item in items { try set.insert(item, at: opcodeOffset) }
         case .setItem, .setItems:
             let items = opcode == .setItem ? try pop(2) : try popMark()
+            // CPython's SETITEMS with no items touches nothing (any value may sit below the MARK).
+            if items.isEmpty { _ = try peek(); break }
             guard case .dict(let dict) = try peek() else { throw fail("SETITEM(S) on a \(try peek().kind), not a dict") }
             try fill(dict, with: items)
         case .get, .binGet, .longBinGet:
@@ -160,7 +171,7 @@ final class Unpickler {
             let pid = try pop(1)[0]
             try pushNew(try semantics.persistentLoad(pid, offset: opcodeOffset))
         case .persID:
-            throw fail("text persistent id (PERSID) refused")
+            throw fail("text persistent id (PERSID) refused (protocol 0); torch.load cannot read a protocol-0 torch.save file either")
         case .inst, .obj:
             throw fail("INST/OBJ opcodes (instance creation) refused")
         case .newObjEx:
@@ -169,8 +180,19 @@ final class Unpickler {
             throw fail("copyreg extension codes (EXT1/EXT2/EXT4) refused")
         case .nextBuffer, .readonlyBuffer:
             throw fail("out-of-band pickle buffers (NEXT_BUFFER/READONLY_BUFFER) are not available")
-        case .string, .unicode:
-            throw fail("protocol-0 quoted string opcodes (STRING/UNICODE) are not supported")
+        case .string:
+            let text = try input.rawLine(limit: limits.maxLineLength, "STRING argument")
+            guard let raw = UnpicklerText.quotedString(text) else {
+                throw fail("STRING argument is not a quoted, correctly escaped string")
+            }
+            guard let string = String(validating: raw, as: UTF8.self) else { throw fail("STRING argument is not valid UTF-8") }
+            try push(.string(string))
+        case .unicode:
+            let text = try input.rawLine(limit: limits.maxLineLength, "UNICODE argument")
+            guard let string = UnpicklerText.rawUnicodeEscape(text) else {
+                throw fail("UNICODE argument has a truncated or invalid \\u escape (or a lone surrogate)")
+            }
+            try push(.string(string))
         }
     }
 
@@ -222,12 +244,7 @@ final class Unpickler {
     }
 
     private func resolveGlobal(_ module: String, _ name: String) throws -> UnpickledValue {
-        let renamed: String
-        switch module {
-        case "__builtin__": renamed = "builtins"
-        case "copy_reg": renamed = "copyreg"
-        default: renamed = module
-        }
+        let renamed = proto < 3 ? Unpickler.python2Modules[module] ?? module : module
         return try semantics.global(module: renamed, name: name, offset: opcodeOffset)
     }
 
@@ -238,8 +255,10 @@ final class Unpickler {
         case .binGet, .binPut: return UInt32(try input.u8())
         case .longBinGet, .longBinPut: return try input.u32()
         default:
-            let text = try input.line(limit: 20, "memo index")
-            guard let index = UInt32(text) else { throw fail("memo index '\(text)' is not a 32-bit decimal number") }
+            let text = try input.rawLine(limit: limits.maxLineLength, "memo index")
+            guard let index = UnpicklerText.memoIndex(text) else {
+                throw fail("memo index '\(String(decoding: text.prefix(40), as: UTF8.self))' is not a decimal number in 0...\(UInt32.max)")
+            }
             return index
         }
     }
@@ -258,19 +277,20 @@ final class Unpickler {
             guard count >= 0 else { throw fail("negative LONG4 length \(count)") }
             return UnpicklerNumbers.long(try input.take(count, "LONG4"))
         case .int:
-            let text = try input.line(limit: limits.maxLineLength, "INT argument")
-            if text == "01" { return .bool(true) }
-            if text == "00" { return .bool(false) }
-            guard let value = Int64(text) else { throw fail("INT argument '\(text.prefix(40))' is not a 64-bit integer") }
-            return .int(value)
+            let text = try input.rawLine(limit: limits.maxLineLength, "INT argument")
+            guard let value = UnpicklerText.int(text) else {
+                throw fail("INT argument '\(printable(text))' is not an integer both CPython unpicklers read alike")
+            }
+            return value
         case .long:
-            var text = try input.line(limit: limits.maxLineLength, "LONG argument")
-            if text.hasSuffix("L") { text.removeLast() }
-            guard let value = Int64(text) else { throw fail("LONG argument '\(text.prefix(40))' is not a 64-bit integer") }
-            return .int(value)
+            let text = try input.rawLine(limit: limits.maxLineLength, "LONG argument")
+            guard let value = UnpicklerText.long(text) else { throw fail("LONG argument '\(printable(text))' is not an integer") }
+            return value
         default:
-            let text = try input.line(limit: limits.maxLineLength, "FLOAT argument")
-            guard let value = Double(text) else { throw fail("FLOAT argument '\(text.prefix(40))' is not a number") }
+            let text = try input.rawLine(limit: limits.maxLineLength, "FLOAT argument")
+            guard let value = UnpicklerText.float(text) else {
+                throw fail("FLOAT argument '\(printable(text))' is not a number both CPython unpicklers read alike")
+            }
             return .float(value)
         }
     }
@@ -297,6 +317,15 @@ final class Unpickler {
         default:
             return .string(try input.utf8(raw, at: dataOffset))
         }
+    }
+
+    /// CPython's `_compat_pickle.IMPORT_MAPPING` entries whose Python 3 module has allowlisted names
+    /// (others map to modules that are refused either way).
+    static let python2Modules = ["__builtin__": "builtins", "copy_reg": "copyreg",
+                                 "UserDict": "collections", "UserList": "collections", "UserString": "collections"]
+
+    private func printable(_ text: [UInt8]) -> String {
+        String(decoding: text.prefix(40), as: UTF8.self).unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? "?" : String($0) }.joined()
     }
 
     private func fail(_ message: String) -> CheckpointError {

@@ -5,6 +5,9 @@ enum NumpyPickleDecoding {
     static func dtype(_ args: UnpickledTuple, offset: Int) throws -> UnpickledValue {
         let a = try TorchPickleArguments("numpy.dtype", args, offset: offset, count: 1...3)
         let code = try a.string(0, "type code")
+        if code.hasPrefix("O") {
+            throw CheckpointError("numpy object dtype refused: object arrays hold pickled objects (np.load(allow_pickle=False) refuses them too)", offset: offset)
+        }
         guard DType(numpyCode: code) != nil else {
             throw CheckpointError("numpy dtype '\(code)' is not supported (only plain numeric dtypes)", offset: offset)
         }

@@ -46,7 +46,7 @@ final class TorchPickleSemantics: UnpicklerSemantics {
             return try TorchPickleSemantics.latin1Bytes(args, offset: offset)
         case .builtinSet:
             let a = try TorchPickleArguments(function.fullName, args, offset: offset, count: 0...1)
-            let set = UnpickledSet(offset: offset)
+            let set = UnpickledSet(offset: offset, frozen: function.name == "frozenset")
             if a.count == 1 {
                 let items: [UnpickledValue]
                 switch a.items[0] {
@@ -102,7 +102,7 @@ final class TorchPickleSemantics: UnpicklerSemantics {
     }
 
     /// `_codecs.encode(text, 'latin1')`: each code point 0–255 is one byte (how protocol 2 carries bytes).
-    private static func latin1Bytes(_ args: UnpickledTuple, offset: Int) throws -> UnpickledValue {
+    static func latin1Bytes(_ args: UnpickledTuple, offset: Int) throws -> UnpickledValue {
         let a = try TorchPickleArguments("_codecs.encode", args, offset: offset, count: 2...2)
         let text = try a.string(0, "text")
         let encoding = try a.string(1, "encoding")
