@@ -1,0 +1,157 @@
+/// Pillow's `Image.resize` for 8-bit RGB images with the BOX and BICUBIC filters, reproduced to the byte
+/// (Pillow's `libImaging/Resample.c` algorithm, re-implemented from its description):
+///
+/// * each axis gets a table of filter weights per output pixel: centre `(i + 0.5) · scale`, support
+///   `filter.support · max(scale, 1)` (widened when downsampling), input range rounded as `(int)(x + 0.5)`,
+///   weights normalised to sum 1, then turned into 22-bit fixed point (`PRECISION_BITS = 32 - 8 - 2`,
+///   rounded half away from zero);
+/// * a horizontal pass over only the input rows the vertical pass will read, then a vertical pass, each
+///   accumulating `u8 · weight` in 32-bit integers from `1 << 21`, shifting right by 22 and clipping to
+///   0...255 — so the intermediate image is 8-bit, as Pillow's;
+/// * an axis whose size does not change is not resampled at all.
+public enum PillowResample {
+    /// The filters `center_crop_arr` uses.
+    public enum Filter {
+        /// `Image.BOX`: 1 on (-0.5, 0.5], support 0.5.
+        case box
+        /// `Image.BICUBIC`: Keys' cubic with a = -0.5, support 2.
+        case bicubic
+
+        var support: Double { self == .box ? 0.5 : 2.0 }
+
+        func weight(_ x: Double) -> Double {
+            switch self {
+            case .box:
+                return x > -0.5 && x <= 0.5 ? 1.0 : 0.0
+            case .bicubic:
+                let a = -0.5, t = abs(x)
+                if t < 1.0 { return ((a + 2.0) * t - (a + 3.0)) * t * t + 1 }
+                if t < 2.0 { return (((t - 5) * t + 8) * t - 4) * a }
+                return 0.0
+            }
+        }
+    }
+
+    static let precisionBits: Int32 = 22
+
+    /// Fixed-point weights of one axis: output pixel `i` reads inputs `first[i] ..< first[i] + count[i]`
+    /// with weights `weights[i * width ..< i * width + count[i]]`.
+    struct Coefficients {
+        var first: [Int]      // [outSize]
+        var count: [Int]      // [outSize]
+        var weights: [Int32]  // [outSize, width]
+        var width: Int
+    }
+
+    static func coefficients(inSize: Int, outSize: Int, filter: Filter) -> Coefficients {
+        let scale = Double(Float(inSize)) / Double(outSize)
+        let filterScale = max(scale, 1.0)
+        let support = filter.support * filterScale
+        let width = Int(support.rounded(.up)) * 2 + 1
+        let inverse = 1.0 / filterScale
+        var first = [Int](repeating: 0, count: outSize), count = first
+        var weights = [Int32](repeating: 0, count: outSize * width)
+        var row = [Double](repeating: 0, count: width)
+        for i in 0..<outSize {
+            let center = (Double(i) + 0.5) * scale
+            let low = max(Int(center - support + 0.5), 0)
+            let high = min(Int(center + support + 0.5), inSize)
+            let n = high - low
+            var total = 0.0
+            for x in 0..<n {
+                let w = filter.weight((Double(x + low) - center + 0.5) * inverse)
+                row[x] = w
+                total += w
+            }
+            for x in 0..<n {
+                let w = total != 0.0 ? row[x] / total : row[x]
+                let scaled = w * Double(1 << precisionBits)
+                weights[i * width + x] = Int32(w < 0 ? -0.5 + scaled : 0.5 + scaled)
+            }
+            first[i] = low
+            count[i] = n
+        }
+        return Coefficients(first: first, count: count, weights: weights, width: width)
+    }
+
+    @inline(__always)
+    static func clip8(_ sum: Int32) -> UInt8 {
+        let v = sum >> precisionBits
+        return v < 0 ? 0 : (v > 255 ? 255 : UInt8(v))
+    }
+
+    /// `image.resize((width, height), filter)` as Pillow computes it.
+    public static func resize(_ image: RGBImage, width: Int, height: Int, filter: Filter) -> RGBImage {
+        precondition(width > 0 && height > 0, "resize to an empty image")
+        if width == image.width && height == image.height { return image }
+        let vertical = coefficients(inSize: image.height, outSize: height, filter: filter)
+        var source = image
+        var rowOffset = 0
+        if width != image.width {
+            // Only the input rows the vertical pass reads.
+            let firstRow = vertical.first[0]
+            let lastRow = vertical.first[height - 1] + vertical.count[height - 1]
+            source = horizontal(image, rows: firstRow..<lastRow, width: width,
+                                coefficients: coefficients(inSize: image.width, outSize: width, filter: filter))
+            rowOffset = firstRow
+        }
+        if height == image.height { return source }
+        return verticalPass(source, rowOffset: rowOffset, height: height, coefficients: vertical)
+    }
+
+    static func horizontal(_ image: RGBImage, rows: Range<Int>, width: Int, coefficients c: Coefficients) -> RGBImage {
+        var out = [UInt8](repeating: 0, count: rows.count * width * 3)  // [rows, width, 3]
+        let half: Int32 = 1 << (precisionBits - 1)
+        image.pixels.withUnsafeBufferPointer { input in
+            c.weights.withUnsafeBufferPointer { weights in
+                out.withUnsafeMutableBufferPointer { output in
+                    for (outRow, y) in rows.enumerated() {
+                        let line = input.baseAddress! + y * image.width * 3
+                        let target = output.baseAddress! + outRow * width * 3
+                        for x in 0..<width {
+                            let k = weights.baseAddress! + x * c.width
+                            var s0 = half, s1 = half, s2 = half
+                            var p = line + c.first[x] * 3
+                            for j in 0..<c.count[x] {
+                                let w = k[j]
+                                s0 &+= Int32(p[0]) &* w
+                                s1 &+= Int32(p[1]) &* w
+                                s2 &+= Int32(p[2]) &* w
+                                p += 3
+                            }
+                            target[x * 3] = clip8(s0)
+                            target[x * 3 + 1] = clip8(s1)
+                            target[x * 3 + 2] = clip8(s2)
+                        }
+                    }
+                }
+            }
+        }
+        return RGBImage(width: width, height: rows.count, pixels: out)
+    }
+
+    static func verticalPass(_ image: RGBImage, rowOffset: Int, height: Int, coefficients c: Coefficients) -> RGBImage {
+        let rowLength = image.width * 3
+        var out = [UInt8](repeating: 0, count: height * rowLength)  // [height, width, 3]
+        var sums = [Int32](repeating: 0, count: rowLength)           // [width * 3] accumulators of one output row
+        let half: Int32 = 1 << (precisionBits - 1)
+        image.pixels.withUnsafeBufferPointer { input in
+            out.withUnsafeMutableBufferPointer { output in
+                sums.withUnsafeMutableBufferPointer { acc in
+                    for y in 0..<height {
+                        for i in 0..<rowLength { acc[i] = half }
+                        let first = c.first[y] - rowOffset
+                        for j in 0..<c.count[y] {
+                            let w = c.weights[y * c.width + j]
+                            let line = input.baseAddress! + (first + j) * rowLength
+                            for i in 0..<rowLength { acc[i] &+= Int32(line[i]) &* w }
+                        }
+                        let target = output.baseAddress! + y * rowLength
+                        for i in 0..<rowLength { target[i] = clip8(acc[i]) }
+                    }
+                }
+            }
+        }
+        return RGBImage(width: image.width, height: height, pixels: out)
+    }
+}
