@@ -41,8 +41,9 @@ let package = Package(
         .target(name: "Imaging", dependencies: ["Checkpoint", "CZlib"]),
         .target(name: "Sampling", dependencies: ["Diffusion", "Imaging", "Checkpoint", "NameMaps", "Models", "Kernels", "Yams"]),
         .executableTarget(name: "dit-sample", dependencies: ["Sampling", "Models", "CLISupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        // Shared by the executables: progress line, error reporting, the dit-convert/vae-convert command.
-        .target(name: "CLISupport", dependencies: ["Checkpoint", "NameMaps", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        // Shared by the executables: declared settings (YAML, both flag spellings, --help), progress line,
+        // error reporting, the dit-convert/vae-convert command.
+        .target(name: "CLISupport", dependencies: ["Checkpoint", "NameMaps", "Yams", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "dit-convert", dependencies: ["CLISupport"]),
         .executableTarget(name: "vae-convert", dependencies: ["CLISupport"]),
         .executableTarget(name: "ckpt", dependencies: ["CLISupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -75,6 +76,7 @@ let package = Package(
         .testTarget(name: "NameMapsTests", dependencies: ["NameMaps", "Checkpoint"]),
         .testTarget(name: "DigitsTests", dependencies: ["Sampling", "Models", "Checkpoint", "NameMaps", "Parity", "TestSupport"]),
         .testTarget(name: "DiffusionTests", dependencies: ["Diffusion", "Imaging", "CZlib", "Sampling"]),
+        .testTarget(name: "CLISupportTests", dependencies: ["CLISupport"]),
         .testTarget(name: "CLITests", dependencies: ["ckpt", "dit-convert", "vae-convert", "dit-sample", "CZlib", "TestSupport"]),
         // libFuzzer targets (scripts/fuzz.sh); built normally they replay files given on the command line.
         .target(name: "FuzzSupport", dependencies: ["Checkpoint"]),
