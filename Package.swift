@@ -22,6 +22,7 @@ let package = Package(
         .library(name: "Datasets", targets: ["Datasets"]),
         .executable(name: "dit-parity", targets: ["dit-parity"]),
         .executable(name: "dit-bench", targets: ["dit-bench"]),
+        .executable(name: "dit-extract", targets: ["dit-extract"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -64,11 +65,12 @@ let package = Package(
         // setjmp-based error recovery for both libraries (their default handlers exit or longjmp).
         .target(name: "CImageCodecs", dependencies: ["CJPEG", "CPNG"]),
         .target(name: "Datasets", dependencies: ["CImageCodecs", "CJPEG", "CPNG", "Checkpoint", "Diffusion", "Imaging", "Kernels", "Models"]),
+        .executableTarget(name: "dit-extract", dependencies: ["Datasets", "Models", "Kernels", "CLISupport"]),
         .executableTarget(name: "dit-parity", dependencies: ["Parity", "CLISupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "dit-bench", dependencies: ["Models", "CLISupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // Shared by the test targets: running the executables, scratch folders, a deterministic PRNG.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Models", "Checkpoint", "Diffusion", "TestSupport"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Models", "Checkpoint", "Diffusion", "dit-extract", "TestSupport"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Kernels", "Checkpoint", "NameMaps"]),
         .testTarget(name: "ParityTests", dependencies: ["Parity", "Models", "Kernels", "Checkpoint", "dit-parity", "dit-bench", "TestSupport"]),

@@ -65,7 +65,8 @@ int ditport_decode_png(const uint8_t *data, size_t size, long long max_pixels, d
     if (color == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(png);          // tRNS not expanded: ignored
     if (color == PNG_COLOR_TYPE_GRAY && depth < 8) png_set_expand_gray_1_2_4_to_8(png);
     if (depth == 16) png_set_strip_16(png);                                    // high byte, as Pillow's ;16B modes
-    if (color & PNG_COLOR_MASK_ALPHA) png_set_strip_alpha(png);                // dropped, not composited
+    // Alpha dropped, not composited; a tRNS chunk (which the palette expansion turns into alpha) likewise.
+    if ((color & PNG_COLOR_MASK_ALPHA) || png_get_valid(png, info, PNG_INFO_tRNS)) png_set_strip_alpha(png);
     if (color == PNG_COLOR_TYPE_GRAY || color == PNG_COLOR_TYPE_GRAY_ALPHA) png_set_gray_to_rgb(png);
     png_set_interlace_handling(png);
     png_read_update_info(png, info);
