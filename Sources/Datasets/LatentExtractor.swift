@@ -59,33 +59,17 @@ public final class LatentExtractor {
     /// is called after each batch. Without `skipBad` the first bad image stops the run and no cache is written.
     public func run(samples: [DatasetSample], output: String, progress: ((Int, Int) -> Void)? = nil) throws -> ExtractionReport {
         guard !samples.isEmpty else { throw DatasetError("the dataset is empty: no image to encode") }
-        let size = options.imageSize, factor = 1 << (vae.config.blockOutChannels.count - 1)
+        let factor = 1 << (vae.config.blockOutChannels.count - 1), size = options.imageSize
         let latentShape = [vae.config.latentChannels, size / factor, size / factor]
         let writer = try LatentCacheWriter(path: output, info: info, latentShape: latentShape)
-        let loader = CropLoader(imageSize: size, transform: options.transform)
+        let loader = CropLoader(imageSize: options.imageSize, transform: options.transform)
         let table = options.transform.normalisationTable
         var report = ExtractionReport(count: 0, skipped: [], decodeSeconds: 0, encodeSeconds: 0)
         var start = 0
         while start < samples.count {
             let batch = Array(samples[start..<min(start + options.batchSize, samples.count)])
             var t = monotonicSeconds()
-            let results = loader.crops(batch.map(\.path))
-            var crops: [(index: Int, sample: DatasetSample, image: RGBImage)] = []
-            for (offset, result) in results.enumerated() {
-                switch result {
-                case .success(let image): crops.append((start + offset, batch[offset], image))
-                case .failure(var error):
-                    if let origin = batch[offset].origin { error.message = "\(error.message) (\(origin))" }
-                    guard options.skipBad else { throw error }
-                    report.skipped.append(error)
-                }
-            }
-            if let directory = options.previewDirectory {
-                for crop in crops {
-                    let name = String(repeating: "0", count: max(0, 6 - String(crop.index).count)) + String(crop.index)
-                    try PNGWriter.write(pixels: crop.image.pixels, width: size, height: size, to: "\(directory)/\(name).png")
-                }
-            }
+            let crops = try loader.crops(of: batch, firstIndex: start, options: options, skipped: &report.skipped)
             report.decodeSeconds += monotonicSeconds() - t
             t = monotonicSeconds()
             if !crops.isEmpty {

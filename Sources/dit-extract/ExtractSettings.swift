@@ -29,6 +29,8 @@ enum ExtractSettings {
                                help: "Skip unreadable, truncated or non-image files and list them at the end, instead of stopping."),
             SettingDeclaration("vae_unknown", .bool, default: .bool(false),
                                help: "Record the VAE as 'unknown' (no sha256), so training does not check which VAE made the cache."),
+            SettingDeclaration("decode_only", .bool, default: .bool(false),
+                               help: "Decode and crop only (no VAE, no cache): checks a dataset, writes --preview_dir, times the input pipeline."),
             SettingDeclaration("threads", .int, default: .none, help: "Worker threads (default: DITPORT_THREADS or all cores)."),
             SettingDeclaration("quiet", .bool, default: .bool(false), help: "No progress line."),
         ],

@@ -190,4 +190,18 @@ final class ExtractCLITests: XCTestCase {
         XCTAssertTrue(result.stdout.contains("--skip-bad") || result.stdout.contains("--skip_bad"), result.stdout)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), ["data"])
     }
+
+    /// --decode_only: no VAE, no cache; the previews are the Pillow crops (CSV rows: JPEG and PNG photographs).
+    func testDecodeOnlyWritesPillowCrops() throws {
+        let dir = try temporaryDirectory()
+        let result = try ToolRunner.run("dit-extract", ["--data_path", DatasetFixtures.path("csv"), "--decode_only", "True",
+                                                        "--image_size", String(size), "--preview_dir", dir + "/p"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stdout.hasPrefix("decoded and cropped 3 images (0 skipped)"), result.stdout)
+        for (i, name) in ["china_baseline.jpg", "astronaut_rgb.png", "coffee_wide.png"].enumerated() {
+            let preview = try ImageDecoder.decode(file: dir + "/p/" + String(format: "%06d.png", i))
+            XCTAssertEqual(preview.pixels, DatasetFixtures.bytes("adm/" + name), name)
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), ["p"])
+    }
 }
