@@ -27,9 +27,11 @@ public enum ImageTransform: String, CaseIterable, Sendable {
             image = PillowResample.resize(image, width: image.width / 2, height: image.height / 2, filter: .box)
         }
         let scale = Double(size) / Double(min(image.width, image.height))
-        image = PillowResample.resize(image, width: pythonRound(Double(image.width) * scale),
-                                      height: pythonRound(Double(image.height) * scale), filter: .bicubic)
-        return image.cropped(top: (image.height - size) / 2, left: (image.width - size) / 2, rows: size, columns: size)
+        let width = pythonRound(Double(image.width) * scale), height = pythonRound(Double(image.height) * scale)
+        // Only the pixels the crop keeps are resampled (byte-identical to resizing, then cropping).
+        let top = (height - size) / 2, left = (width - size) / 2
+        return PillowResample.resize(image, width: width, height: height, filter: .bicubic,
+                                     rows: top..<(top + size), columns: left..<(left + size))
     }
 
     /// albumentations `SmallestMaxSize(max_size=size, interpolation=cv2.INTER_CUBIC)` then `CenterCrop(size, size)`.

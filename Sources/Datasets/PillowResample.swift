@@ -82,46 +82,65 @@ public enum PillowResample {
 
     /// `image.resize((width, height), filter)` as Pillow computes it.
     public static func resize(_ image: RGBImage, width: Int, height: Int, filter: Filter) -> RGBImage {
-        precondition(width > 0 && height > 0, "resize to an empty image")
-        if width == image.width && height == image.height { return image }
-        let vertical = coefficients(inSize: image.height, outSize: height, filter: filter)
-        var source = image
-        var rowOffset = 0
-        if width != image.width {
-            // Only the input rows the vertical pass reads.
-            let firstRow = vertical.first[0]
-            let lastRow = vertical.first[height - 1] + vertical.count[height - 1]
-            source = horizontal(image, rows: firstRow..<lastRow, width: width,
-                                coefficients: coefficients(inSize: image.width, outSize: width, filter: filter))
-            rowOffset = firstRow
-        }
-        if height == image.height { return source }
-        return verticalPass(source, rowOffset: rowOffset, height: height, coefficients: vertical)
+        resize(image, width: width, height: height, filter: filter, rows: 0..<height, columns: 0..<width)
     }
 
-    static func horizontal(_ image: RGBImage, rows: Range<Int>, width: Int, coefficients c: Coefficients) -> RGBImage {
-        var out = [UInt8](repeating: 0, count: rows.count * width * 3)  // [rows, width, 3]
+    /// The part `[rows, columns]` of `image.resize((width, height), filter)`, computing only those output
+    /// pixels (each output pixel depends only on its own weights, so this is byte-identical to cropping the
+    /// full resize). `center_crop_arr` uses it to skip the pixels its crop throws away.
+    public static func resize(_ image: RGBImage, width: Int, height: Int, filter: Filter, rows: Range<Int>, columns: Range<Int>) -> RGBImage {
+        precondition(width > 0 && height > 0, "resize to an empty image")
+        precondition(rows.lowerBound >= 0 && rows.upperBound <= height && columns.lowerBound >= 0 && columns.upperBound <= width && !rows.isEmpty && !columns.isEmpty,
+                     "window outside the resized image")
+        let needVertical = height != image.height, needHorizontal = width != image.width
+        // Input rows the vertical pass reads for the kept output rows (all kept rows when not resampled).
+        var vertical: Coefficients? = nil
+        var inputRows = rows
+        if needVertical {
+            let c = coefficients(inSize: image.height, outSize: height, filter: filter)
+            inputRows = c.first[rows.lowerBound]..<(c.first[rows.upperBound - 1] + c.count[rows.upperBound - 1])
+            vertical = c
+        }
+        let source: RGBImage
+        if needHorizontal {
+            source = horizontal(image, rows: inputRows, columns: columns,
+                                coefficients: coefficients(inSize: image.width, outSize: width, filter: filter))
+        } else {
+            source = image.cropped(top: inputRows.lowerBound, left: columns.lowerBound, rows: inputRows.count, columns: columns.count)
+        }
+        guard let vertical else { return source }
+        return verticalPass(source, rowOffset: inputRows.lowerBound, rows: rows, coefficients: vertical)
+    }
+
+    static func horizontal(_ image: RGBImage, rows: Range<Int>, columns: Range<Int>, coefficients c: Coefficients) -> RGBImage {
+        let width = columns.count
+        var out = [UInt8](repeating: 0, count: rows.count * width * 3)  // [rows, columns, 3]
         let half: Int32 = 1 << (precisionBits - 1)
         image.pixels.withUnsafeBufferPointer { input in
             c.weights.withUnsafeBufferPointer { weights in
-                out.withUnsafeMutableBufferPointer { output in
-                    for (outRow, y) in rows.enumerated() {
-                        let line = input.baseAddress! + y * image.width * 3
-                        let target = output.baseAddress! + outRow * width * 3
-                        for x in 0..<width {
-                            let k = weights.baseAddress! + x * c.width
-                            var s0 = half, s1 = half, s2 = half
-                            var p = line + c.first[x] * 3
-                            for j in 0..<c.count[x] {
-                                let w = k[j]
-                                s0 &+= Int32(p[0]) &* w
-                                s1 &+= Int32(p[1]) &* w
-                                s2 &+= Int32(p[2]) &* w
-                                p += 3
+                c.first.withUnsafeBufferPointer { first in
+                    c.count.withUnsafeBufferPointer { count in
+                        out.withUnsafeMutableBufferPointer { output in
+                            for (outRow, y) in rows.enumerated() {
+                                let line = input.baseAddress! + y * image.width * 3
+                                var target = output.baseAddress! + outRow * width * 3
+                                for x in columns {
+                                    let k = weights.baseAddress! + x * c.width
+                                    var s0 = half, s1 = half, s2 = half
+                                    var p = line + first[x] * 3
+                                    for j in 0..<count[x] {
+                                        let w = k[j]
+                                        s0 &+= Int32(p[0]) &* w
+                                        s1 &+= Int32(p[1]) &* w
+                                        s2 &+= Int32(p[2]) &* w
+                                        p += 3
+                                    }
+                                    target[0] = clip8(s0)
+                                    target[1] = clip8(s1)
+                                    target[2] = clip8(s2)
+                                    target += 3
+                                }
                             }
-                            target[x * 3] = clip8(s0)
-                            target[x * 3 + 1] = clip8(s1)
-                            target[x * 3 + 2] = clip8(s2)
                         }
                     }
                 }
@@ -130,15 +149,16 @@ public enum PillowResample {
         return RGBImage(width: width, height: rows.count, pixels: out)
     }
 
-    static func verticalPass(_ image: RGBImage, rowOffset: Int, height: Int, coefficients c: Coefficients) -> RGBImage {
+    /// Output rows `rows` of the vertical pass; `image` holds input rows from `rowOffset`.
+    static func verticalPass(_ image: RGBImage, rowOffset: Int, rows: Range<Int>, coefficients c: Coefficients) -> RGBImage {
         let rowLength = image.width * 3
-        var out = [UInt8](repeating: 0, count: height * rowLength)  // [height, width, 3]
-        var sums = [Int32](repeating: 0, count: rowLength)           // [width * 3] accumulators of one output row
+        var out = [UInt8](repeating: 0, count: rows.count * rowLength)  // [rows, width, 3]
+        var sums = [Int32](repeating: 0, count: rowLength)               // [width * 3] accumulators of one output row
         let half: Int32 = 1 << (precisionBits - 1)
         image.pixels.withUnsafeBufferPointer { input in
             out.withUnsafeMutableBufferPointer { output in
                 sums.withUnsafeMutableBufferPointer { acc in
-                    for y in 0..<height {
+                    for (outRow, y) in rows.enumerated() {
                         for i in 0..<rowLength { acc[i] = half }
                         let first = c.first[y] - rowOffset
                         for j in 0..<c.count[y] {
@@ -146,12 +166,12 @@ public enum PillowResample {
                             let line = input.baseAddress! + (first + j) * rowLength
                             for i in 0..<rowLength { acc[i] &+= Int32(line[i]) &* w }
                         }
-                        let target = output.baseAddress! + y * rowLength
+                        let target = output.baseAddress! + outRow * rowLength
                         for i in 0..<rowLength { target[i] = clip8(acc[i]) }
                     }
                 }
             }
         }
-        return RGBImage(width: image.width, height: height, pixels: out)
+        return RGBImage(width: image.width, height: rows.count, pixels: out)
     }
 }
