@@ -1,3 +1,5 @@
+import CImageCodecs
+
 /// Pillow's `Image.resize` for 8-bit RGB images with the BOX and BICUBIC filters, reproduced to the byte
 /// (Pillow's `libImaging/Resample.c` algorithm, re-implemented from its description):
 ///
@@ -9,6 +11,8 @@
 ///   accumulating `u8 · weight` in 32-bit integers from `1 << 21`, shifting right by 22 and clipping to
 ///   0...255 — so the intermediate image is 8-bit, as Pillow's;
 /// * an axis whose size does not change is not resampled at all.
+///
+/// The two inner loops run in C (`CImageCodecs/resample_rows.c`, AVX2 when the CPU has it).
 public enum PillowResample {
     /// The filters `center_crop_arr` uses.
     public enum Filter {
@@ -74,12 +78,6 @@ public enum PillowResample {
         return Coefficients(first: first, count: count, weights: weights, width: width)
     }
 
-    @inline(__always)
-    static func clip8(_ sum: Int32) -> UInt8 {
-        let v = sum >> precisionBits
-        return v < 0 ? 0 : (v > 255 ? 255 : UInt8(v))
-    }
-
     /// `image.resize((width, height), filter)` as Pillow computes it.
     public static func resize(_ image: RGBImage, width: Int, height: Int, filter: Filter) -> RGBImage {
         resize(image, width: width, height: height, filter: filter, rows: 0..<height, columns: 0..<width)
@@ -115,31 +113,15 @@ public enum PillowResample {
     static func horizontal(_ image: RGBImage, rows: Range<Int>, columns: Range<Int>, coefficients c: Coefficients) -> RGBImage {
         let width = columns.count
         var out = [UInt8](repeating: 0, count: rows.count * width * 3)  // [rows, columns, 3]
-        let half: Int32 = 1 << (precisionBits - 1)
         image.pixels.withUnsafeBufferPointer { input in
             c.weights.withUnsafeBufferPointer { weights in
                 c.first.withUnsafeBufferPointer { first in
                     c.count.withUnsafeBufferPointer { count in
                         out.withUnsafeMutableBufferPointer { output in
                             for (outRow, y) in rows.enumerated() {
-                                let line = input.baseAddress! + y * image.width * 3
-                                var target = output.baseAddress! + outRow * width * 3
-                                for x in columns {
-                                    let k = weights.baseAddress! + x * c.width
-                                    var s0 = half, s1 = half, s2 = half
-                                    var p = line + first[x] * 3
-                                    for j in 0..<count[x] {
-                                        let w = k[j]
-                                        s0 &+= Int32(p[0]) &* w
-                                        s1 &+= Int32(p[1]) &* w
-                                        s2 &+= Int32(p[2]) &* w
-                                        p += 3
-                                    }
-                                    target[0] = clip8(s0)
-                                    target[1] = clip8(s1)
-                                    target[2] = clip8(s2)
-                                    target += 3
-                                }
+                                ditport_resample_horizontal_row(input.baseAddress! + y * image.width * 3, first.baseAddress!, count.baseAddress!,
+                                                                weights.baseAddress!, c.width, columns.lowerBound, columns.upperBound,
+                                                                output.baseAddress! + outRow * width * 3)
                             }
                         }
                     }
@@ -154,20 +136,15 @@ public enum PillowResample {
         let rowLength = image.width * 3
         var out = [UInt8](repeating: 0, count: rows.count * rowLength)  // [rows, width, 3]
         var sums = [Int32](repeating: 0, count: rowLength)               // [width * 3] accumulators of one output row
-        let half: Int32 = 1 << (precisionBits - 1)
         image.pixels.withUnsafeBufferPointer { input in
-            out.withUnsafeMutableBufferPointer { output in
-                sums.withUnsafeMutableBufferPointer { acc in
-                    for (outRow, y) in rows.enumerated() {
-                        for i in 0..<rowLength { acc[i] = half }
-                        let first = c.first[y] - rowOffset
-                        for j in 0..<c.count[y] {
-                            let w = c.weights[y * c.width + j]
-                            let line = input.baseAddress! + (first + j) * rowLength
-                            for i in 0..<rowLength { acc[i] &+= Int32(line[i]) &* w }
+            c.weights.withUnsafeBufferPointer { weights in
+                out.withUnsafeMutableBufferPointer { output in
+                    sums.withUnsafeMutableBufferPointer { acc in
+                        for (outRow, y) in rows.enumerated() {
+                            ditport_resample_vertical_row(input.baseAddress! + (c.first[y] - rowOffset) * rowLength, rowLength,
+                                                          weights.baseAddress! + y * c.width, c.count[y],
+                                                          output.baseAddress! + outRow * rowLength, acc.baseAddress!)
                         }
-                        let target = output.baseAddress! + outRow * rowLength
-                        for i in 0..<rowLength { target[i] = clip8(acc[i]) }
                     }
                 }
             }

@@ -26,4 +26,12 @@ int ditport_decode_png(const uint8_t *data, size_t size, long long max_pixels, d
 
 void ditport_image_free(ditport_image *image);
 
+/// One output row of the vertical pass: out[i] = clip8((1 << 21) + sum_j in[j * row_length + i] * weights[j]),
+/// `acc` is scratch of `row_length` int32.
+void ditport_resample_vertical_row(const uint8_t *in, long row_length, const int32_t *weights, long count, uint8_t *out, int32_t *acc);
+
+/// Output pixels [column_begin, column_end) of one RGB row of the horizontal pass (weights [outSize, ksize]).
+void ditport_resample_horizontal_row(const uint8_t *line, const long *first, const long *count, const int32_t *weights,
+                                     long ksize, long column_begin, long column_end, uint8_t *out);
+
 #endif
