@@ -3,7 +3,8 @@ import PackageDescription
 
 /// Portable, verifiable diffusion-transformer checkpoints.
 ///
-/// System libraries (installed by `scripts/setup.sh`): zlib (CRC-32), libhdf5 (HDF5 files).
+/// System libraries (installed by `scripts/setup-system.sh`): zlib (CRC-32), libhdf5 (HDF5 files), OpenBLAS,
+/// libjpeg-turbo and libpng (image datasets).
 let package = Package(
     name: "DiTPort",
     products: [
@@ -18,8 +19,10 @@ let package = Package(
         .library(name: "Models", targets: ["Models"]),
         .library(name: "Parity", targets: ["Parity"]),
         .library(name: "Training", targets: ["Training"]),
+        .library(name: "Datasets", targets: ["Datasets"]),
         .executable(name: "dit-parity", targets: ["dit-parity"]),
         .executable(name: "dit-bench", targets: ["dit-bench"]),
+        .executable(name: "dit-extract", targets: ["dit-extract"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -55,10 +58,19 @@ let package = Package(
         .target(name: "Parity", dependencies: ["Models", "Kernels", "Checkpoint"]),
         // Training: flat parameter/gradient/optimizer buffers, the DiT backward, optimizers, the training loop.
         .target(name: "Training", dependencies: ["Models", "Kernels", "Diffusion", "Checkpoint", "NameMaps"]),
+        // Datasets: JPEG (libjpeg-turbo) / PNG (libpng) decoding, Pillow/OpenCV-exact crops, ImageFolder and
+        // MindONE CSV layouts, the latent cache, the batch plan.
+        .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        // setjmp-based error recovery for both libraries (their default handlers exit or longjmp).
+        .target(name: "CImageCodecs", dependencies: ["CJPEG", "CPNG"]),
+        .target(name: "Datasets", dependencies: ["CImageCodecs", "CJPEG", "CPNG", "Checkpoint", "Diffusion", "Imaging", "Kernels", "Models"]),
+        .executableTarget(name: "dit-extract", dependencies: ["Datasets", "Models", "Kernels", "CLISupport"]),
         .executableTarget(name: "dit-parity", dependencies: ["Parity", "CLISupport"]),
         .executableTarget(name: "dit-bench", dependencies: ["Models", "CLISupport"]),
         // Shared by the test targets: running the executables, scratch folders, a deterministic PRNG.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Models", "Checkpoint", "Diffusion", "dit-extract", "TestSupport"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Kernels", "Checkpoint", "NameMaps"]),
         .testTarget(name: "ParityTests", dependencies: ["Parity", "Models", "Kernels", "Checkpoint", "dit-parity", "dit-bench", "TestSupport"]),

@@ -3,7 +3,7 @@ import Glibc
 #endif
 import Checkpoint
 
-/// A one-line progress display on stderr (tensors, MB, MB/s), shown only on a terminal.
+/// A one-line progress display on stderr (tensors, MB, MB/s; or items, items/s, ETA), shown only on a terminal.
 public final class ProgressLine {
     private let enabled: Bool
     private let start = ProgressLine.now()
@@ -28,6 +28,22 @@ public final class ProgressLine {
         fputs("\r\u{1B}[K" + line, stderr)
         if p.tensorsWritten == p.tensorCount { fputs("\n", stderr) }
     }
+
+    /// `  12/100 images  34.5 images/s  ETA 0:03` (redrawn at most 10 times a second; ends the line at `total`).
+    public func update(items done: Int, of total: Int, unit: String) {
+        guard enabled else { return }
+        let t = ProgressLine.now()
+        guard t - lastDraw > 0.1 || done == total else { return }
+        lastDraw = t
+        let rate = Double(done) / max(t - start, 1e-6)
+        let remaining = rate > 0 ? Int((Double(total - done) / rate).rounded(.up)) : 0
+        let eta = remaining >= 3600 ? "\(remaining / 3600):" + twoDigits((remaining / 60) % 60) + ":" + twoDigits(remaining % 60)
+                                    : "\(remaining / 60):" + twoDigits(remaining % 60)
+        fputs("\r\u{1B}[K  \(done)/\(total) \(unit)  \(format(rate)) \(unit)/s  ETA \(eta)", stderr)
+        if done == total { fputs("\n", stderr) }
+    }
+
+    private func twoDigits(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
 
     private func format(_ x: Double) -> String {
         let tenths = Int((x * 10).rounded())

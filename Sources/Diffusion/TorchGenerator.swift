@@ -41,6 +41,20 @@ public struct TorchGenerator {
     }
 
     /// `torch.randn(count)` (any shape with `count` elements), standard normal float32.
+    /// `torch.randperm(n, generator=g)` on the CPU: a Fisher–Yates pass where position i swaps with
+    /// i + (32-bit draw mod (n - i)). Torch switches to 64-bit draws from n ≥ 2³²/20, which is not
+    /// reproduced (precondition).
+    public mutating func randperm(_ n: Int) -> [Int] {
+        precondition(n < Int(UInt32.max / 20), "randperm of \(n) elements: torch uses 64-bit draws there")
+        var order = Array(0..<n)
+        if n < 2 { return order }
+        for i in 0..<(n - 1) {
+            let z = Int(engine.next() % UInt32(n - i))
+            order.swapAt(i, i + z)
+        }
+        return order
+    }
+
     public mutating func randn(count: Int) -> [Float] {
         guard count >= 16 else { return (0..<count).map { _ in Float(normalDouble()) } }
         var data = [Float](repeating: 0, count: count)  // [count] f32
