@@ -50,10 +50,14 @@ struct DiTBench: ParsableCommand {
     @Flag(help: "Also report where the time goes, per kernel family (timed runs only).")
     var profile = false
 
+    @Flag(help: "Time one training step on latents instead (official loss + hand-written backward; random weights and batch).")
+    var train = false
+
     func run() {
         runReportingErrors {
             if let threads { Parallel.threadCount = threads }
             guard runs > 0, warmup >= 0, batch > 0, vaeBatch > 0 else { throw ModelError("--runs, --batch and --vae-batch must be positive") }
+            if train { return try runTraining() }
             var result: [String: Any] = ["model": model, "image_size": imageSize, "batch": batch, "threads": Parallel.threadCount,
                                          "openblas_core": BLAS.coreName, "runs": runs, "warmup": warmup]
             let log: (String) -> Void = { if !json { print($0) } }

@@ -47,6 +47,12 @@ struct DiTParity: ParsableCommand {
     @Option(help: "DiT image size when the weights carry no pos_embed and no config.json.")
     var imageSize: Int?
 
+    @Flag(help: "The bundle is one training step (gen_train_parity.py): compare loss terms and every gradient.")
+    var train = false
+
+    @Option(help: "With --train: write the computed loss terms and gradients here (safetensors, the bundle's names).")
+    var dump: String?
+
     func run() {
         runReportingErrors {
             let bundle = try ReferenceBundle(path: reference)
@@ -55,6 +61,7 @@ struct DiTParity: ParsableCommand {
             options.convention = convention
             options.select = select
             options.imageSize = imageSize
+            if train || bundle.kind == .ditTrain { return try runTraining(bundle: bundle, options: options) }
             let isVAE = vae || bundle.kind == .vae
             if isVAE != (bundle.kind == .vae) { throw CheckpointError("--vae given but the bundle holds \(bundle.kind.rawValue) references", file: reference) }
             let loaded = try ModelLoader.load(model, family: isVAE ? .vae : .dit, options: options)
