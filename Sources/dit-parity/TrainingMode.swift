@@ -24,7 +24,8 @@ extension DiTParity {
                 let bytes = value.values.withUnsafeBytes { Array($0) }
                 return NamedTensor(name: name, tensor: try Tensor(dtype: .f32, shape: value.shape, storage: OwnedStorage(bytes)))
             }
-            try writeCheckpoint(tensors, to: dump, format: .safetensors)
+            let note = #"{"generator": "dit-parity --train --dump (computed, not a reference)", "kind": "dit-train"}"#
+            try writeCheckpoint(tensors, metadata: ["reference": note], to: dump, format: .safetensors)
             print("wrote \(dump) (\(tensors.count) tensors)")
         }
         if !report.passed { Foundation.exit(1) }
