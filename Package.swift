@@ -55,7 +55,7 @@ let package = Package(
         .target(name: "CKernels"),
         .target(name: "Kernels", dependencies: ["COpenBLAS", "CKernels"]),
         .target(name: "Models", dependencies: ["Kernels", "Checkpoint", "NameMaps"]),
-        .target(name: "Parity", dependencies: ["Models", "Kernels", "Checkpoint"]),
+        .target(name: "Parity", dependencies: ["Models", "Kernels", "Checkpoint", "Training"]),
         // Training: flat parameter/gradient/optimizer buffers, the DiT backward, optimizers, the training loop.
         .target(name: "Training", dependencies: ["Models", "Kernels", "Diffusion", "Checkpoint", "NameMaps"]),
         // Datasets: JPEG (libjpeg-turbo) / PNG (libpng) decoding, Pillow/OpenCV-exact crops, ImageFolder and
@@ -66,14 +66,15 @@ let package = Package(
         .target(name: "CImageCodecs", dependencies: ["CJPEG", "CPNG"]),
         .target(name: "Datasets", dependencies: ["CImageCodecs", "CJPEG", "CPNG", "Checkpoint", "Diffusion", "Imaging", "Kernels", "Models"]),
         .executableTarget(name: "dit-extract", dependencies: ["Datasets", "Models", "Kernels", "CLISupport"]),
-        .executableTarget(name: "dit-parity", dependencies: ["Parity", "CLISupport"]),
-        .executableTarget(name: "dit-bench", dependencies: ["Models", "CLISupport"]),
+        .executableTarget(name: "dit-parity", dependencies: ["Parity", "Training", "CLISupport"]),
+        .executableTarget(name: "dit-bench", dependencies: ["Models", "Training", "CLISupport"]),
         // Shared by the test targets: running the executables, scratch folders, a deterministic PRNG.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Models", "Checkpoint", "Diffusion", "dit-extract", "TestSupport"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Kernels", "Checkpoint", "NameMaps"]),
         .testTarget(name: "ParityTests", dependencies: ["Parity", "Models", "Kernels", "Checkpoint", "dit-parity", "dit-bench", "TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Parity", "Models", "Kernels", "Diffusion", "Checkpoint", "NameMaps", "TestSupport", "dit-parity"]),
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "TestSupport"]),
         .testTarget(name: "NameMapsTests", dependencies: ["NameMaps", "Checkpoint"]),
         .testTarget(name: "DigitsTests", dependencies: ["Sampling", "Models", "Checkpoint", "NameMaps", "Parity", "TestSupport"]),

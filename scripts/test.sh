@@ -26,7 +26,7 @@ passed=$((executed - failed))
 # Skipped when arguments select tests.
 if [ $# -eq 0 ]; then
     for unit in avx2 portable; do
-        DITPORT_VECTOR=$unit swift test --skip-build --disable-swift-testing --filter "ModelsTests|ParityTests|DigitsTests" 2>&1 \
+        DITPORT_VECTOR=$unit swift test --skip-build --disable-swift-testing --filter "ModelsTests|ParityTests|DigitsTests|TrainingTests" 2>&1 \
             | tee "$log" | grep -E "error|Executed .* tests" | tail -n 3 || true
         summary=$(grep -E "^[[:space:]]*Executed [0-9]+ tests?, with [0-9]+ failures?" "$log" | tail -n 1 || true)
         [ -n "$summary" ] || { echo "no XCTest summary found (DITPORT_VECTOR=$unit)" >&2; exit 1; }

@@ -26,8 +26,10 @@ public final class DiT {
     let finalLinearBias: [Float]  // [p²·C_out]
 
     /// Builds the model from canonical (official-named) weights. `config.numHeads` must be known (it is
-    /// for the paper's sizes; pass `heads` for others).
-    public init(weights: ModelWeights, config: DiTConfig, heads: Int? = nil) throws {
+    /// for the paper's sizes; pass `heads` for others). `packWeights`: copy the block matrices into the
+    /// packed GEMM layout (inference, the default); false reads every matrix in place, e.g. straight from a
+    /// training parameter buffer (`Training.ParameterLayout.modelWeights`), which must then outlive the model.
+    public init(weights: ModelWeights, config: DiTConfig, heads: Int? = nil, packWeights: Bool = true) throws {
         guard let heads = heads ?? config.numHeads else {
             throw ModelError("the number of attention heads of a \(config.hiddenSize)-wide DiT is not stored in the weights; pass it (--num-heads)")
         }
@@ -45,7 +47,7 @@ public final class DiT {
                                     linear2: try weights.weight("t_embedder.mlp.2.weight", shape: [d, d]),
                                     bias2: try weights.floats("t_embedder.mlp.2.bias", count: d))
         labelTable = try weights.floats("y_embedder.embedding_table.weight", count: (config.numClasses + 1) * d)
-        blocks = try (0..<config.depth).map { try DiTBlock(weights, prefix: "blocks.\($0).", dim: d) }
+        blocks = try (0..<config.depth).map { try DiTBlock(weights, prefix: "blocks.\($0).", dim: d, pack: packWeights) }
         finalModulation = try weights.weight("final_layer.adaLN_modulation.1.weight", shape: [2 * d, d])
         finalModulationBias = try weights.floats("final_layer.adaLN_modulation.1.bias", count: 2 * d)
         let outputs = p * p * config.outChannels
@@ -65,8 +67,9 @@ public final class DiT {
     ///   - t: timesteps (original, un-respaced: 0…999), N of them.
     ///   - y: class labels 0…`numClasses` (`numClasses` = the null label), N of them.
     ///   - trace: receives `t_freq`, `t_emb`, `y_emb`, `c`, `x_embed`, `block.{i}.out`, `final` (docs/parity.md).
+    ///   - saving: training: receives what the backward needs (`DiTActivations`, allocated for this batch size).
     /// - Returns: `[N, C_out, S, S]`: ε in channels 0..<C, the variance interpolation in C..<2C (learn_sigma).
-    public func forward(_ x: FloatTensor, t: [Int], y: [Int], trace: ModuleTrace? = nil) throws -> FloatTensor {
+    public func forward(_ x: FloatTensor, t: [Int], y: [Int], trace: ModuleTrace? = nil, saving saves: DiTActivations? = nil) throws -> FloatTensor {
         let n = x.shape.first ?? 0, c = config.inChannels, s = config.inputSize, p = config.patchSize
         let d = config.hiddenSize, grid = s / p, tokens = grid * grid, rows = n * tokens
         guard x.shape == [n, c, s, s], n > 0 else { throw ModelError("DiT input has shape \(x.shape), expected [N, \(c), \(s), \(s)]") }
@@ -74,11 +77,14 @@ public final class DiT {
         if let bad = y.first(where: { $0 < 0 || $0 > config.numClasses }) {
             throw ModelError("class label \(bad) is outside 0…\(config.numClasses) (\(config.numClasses) = the null label)")
         }
+        if let saves, saves.batch != n || saves.tokens != tokens || saves.dim != d || saves.blocks.count != blocks.count {
+            throw ModelError("activation store for batch \(saves.batch), \(saves.tokens) tokens, width \(saves.dim), \(saves.blocks.count) blocks; this forward has \(n), \(tokens), \(d), \(blocks.count)")
+        }
 
         // Conditioning: c = t_embedder(t) + y_embedder(y); every adaLN branch starts with SiLU(c).
         let frequencies = TimestepEmbedder.frequencies(t)  // [N, 256]
         trace?("t_freq", FloatTensor(shape: [n, TimestepEmbedder.frequencySize], values: frequencies))
-        let tEmb = timestep.embed(frequencies, batch: n)  // [N, D]
+        let tEmb = timestep.embed(frequencies, batch: n, savingHidden: saves?.timeHidden.pointer)  // [N, D]
         trace?("t_emb", FloatTensor(shape: [n, d], values: tEmb))
         let yEmb = y.flatMap { labelTable[($0 * d)..<(($0 + 1) * d)] }  // [N, D]
         trace?("y_emb", FloatTensor(shape: [n, d], values: yEmb))
@@ -86,10 +92,16 @@ public final class DiT {
         trace?("c", FloatTensor(shape: [n, d], values: cond))
         var siluC = cond  // [N, D]
         siluC.withUnsafeMutableBufferPointer { Elementwise.silu($0.baseAddress!, count: n * d) }
+        if let saves {
+            saves.frequencies.pointer.update(from: frequencies, count: frequencies.count)
+            saves.cond.pointer.update(from: cond, count: n * d)
+            saves.siluCond.pointer.update(from: siluC, count: n * d)
+        }
 
         // Tokens: patch embedding (a Linear over flattened p×p patches, token = row·grid + column) + pos_embed.
         var tokensBuffer = [Float](repeating: 0, count: rows * d)  // [N·T, D]
         let patches = patchify(x, grid: grid)  // [N·T, C·p·p]
+        saves?.patches.pointer.update(from: patches, count: patches.count)
         patches.withUnsafeBufferPointer { pp in tokensBuffer.withUnsafeMutableBufferPointer { tb in
             Linear.forward(pp.baseAddress!, rows: rows, weight: patchWeight, bias: patchBias, output: tb.baseAddress!)
             posEmbed.withUnsafeBufferPointer { pos in
@@ -104,11 +116,12 @@ public final class DiT {
         tokensBuffer.withUnsafeMutableBufferPointer { tb in siluC.withUnsafeBufferPointer { sc in
             let xp = tb.baseAddress!, cp = sc.baseAddress!
             for (i, block) in blocks.enumerated() {
-                block.forward(xp, siluC: cp, batch: n, tokens: tokens, heads: heads, scratch: scratch)
+                block.forward(xp, siluC: cp, batch: n, tokens: tokens, heads: heads, scratch: scratch, saves: saves?.blocks[i])
                 trace?("block.\(i).out", FloatTensor(shape: [n, tokens, d], values: Array(tb)))
             }
             // Final layer: shift, scale = chunk(adaLN(c), 2); linear(modulate(norm_final(x), shift, scale)).
-            let mod = scratch.modulation.pointer
+            let mod = saves?.finalModulation.pointer ?? scratch.modulation.pointer  // [N, 2D]
+            saves?.finalInput.pointer.update(from: xp, count: rows * d)
             Linear.forward(cp, rows: n, weight: finalModulation, bias: finalModulationBias, output: mod)
             Normalization.layerNormModulate(xp, scratch.normed.pointer, rows: rows, dim: d, eps: 1e-6,
                                             shift: { UnsafePointer(mod + ($0 / tokens) * 2 * d) },

@@ -35,38 +35,57 @@ struct DiTBlock {
     let fc2: Weight  // [D, mlp]
     let fc2Bias: [Float]  // [D]
 
-    init(_ weights: ModelWeights, prefix: String, dim d: Int) throws {
+    /// `pack`: the four big matrices in the packed GEMM layout (inference: packed once at load); false reads
+    /// them in place (training: the parameters change every step and live in the flat buffer).
+    init(_ weights: ModelWeights, prefix: String, dim d: Int, pack: Bool = true) throws {
+        func matrix(_ name: String, shape: [Int]? = nil) throws -> Weight {
+            pack ? try weights.packedWeight(name, shape: shape) : try weights.weight(name, shape: shape)
+        }
         modulation = try weights.weight(prefix + "adaLN_modulation.1.weight", shape: [6 * d, d])
         modulationBias = try weights.floats(prefix + "adaLN_modulation.1.bias", count: 6 * d)
-        qkv = try weights.packedWeight(prefix + "attn.qkv.weight", shape: [3 * d, d])
+        qkv = try matrix(prefix + "attn.qkv.weight", shape: [3 * d, d])
         qkvBias = try weights.floats(prefix + "attn.qkv.bias", count: 3 * d)
-        proj = try weights.packedWeight(prefix + "attn.proj.weight", shape: [d, d])
+        proj = try matrix(prefix + "attn.proj.weight", shape: [d, d])
         projBias = try weights.floats(prefix + "attn.proj.bias", count: d)
-        fc1 = try weights.packedWeight(prefix + "mlp.fc1.weight")
+        fc1 = try matrix(prefix + "mlp.fc1.weight")
         fc1Bias = try weights.floats(prefix + "mlp.fc1.bias", count: fc1.shape[0])
-        fc2 = try weights.packedWeight(prefix + "mlp.fc2.weight", shape: [d, fc1.shape[0]])
+        fc2 = try matrix(prefix + "mlp.fc2.weight", shape: [d, fc1.shape[0]])
         fc2Bias = try weights.floats(prefix + "mlp.fc2.bias", count: d)
     }
 
     var mlpWidth: Int { fc1.shape[0] }
 
-    /// Updates `x` (`[N·T, D]` f32) in place; `siluC` is `SiLU(c)`, `[N, D]` f32.
-    func forward(_ x: UnsafeMutablePointer<Float>, siluC: UnsafePointer<Float>, batch: Int, tokens: Int, heads: Int, scratch: DiTScratch) {
+    /// Updates `x` (`[N·T, D]` f32) in place; `siluC` is `SiLU(c)`, `[N, D]` f32. With `saves` (training) the
+    /// block's input, modulation, qkv, attention output, both branch outputs and the fc1 pre-activation are
+    /// written there (the same computation; GELU then runs as its own pass on a copy).
+    func forward(_ x: UnsafeMutablePointer<Float>, siluC: UnsafePointer<Float>, batch: Int, tokens: Int, heads: Int, scratch: DiTScratch,
+                 saves: BlockActivations? = nil) {
         let d = proj.shape[0], rows = batch * tokens
-        let mod = scratch.modulation.pointer
+        let mod = saves?.modulation.pointer ?? scratch.modulation.pointer  // [N, 6D]
+        let qkvOut = saves?.qkv.pointer ?? scratch.qkv.pointer  // [N·T, 3D]
+        let attended = saves?.attention.pointer ?? scratch.attention.pointer  // [N·T, D]
+        let branch1 = saves?.attentionOutput.pointer ?? scratch.branch.pointer  // [N·T, D]
+        let branch2 = saves?.mlpOutput.pointer ?? scratch.branch.pointer  // [N·T, D]
+        if let saves { saves.input.pointer.update(from: x, count: rows * d) }
         Linear.forward(siluC, rows: batch, weight: modulation, bias: modulationBias, output: mod)
         // Chunk k of batch item n starts at mod + n·6D + k·D.
         func chunk(_ k: Int) -> (Int) -> UnsafePointer<Float> { { row in UnsafePointer(mod + (row / tokens) * 6 * d + k * d) } }
 
         Normalization.layerNormModulate(x, scratch.normed.pointer, rows: rows, dim: d, eps: 1e-6, shift: chunk(0), scale: chunk(1))
-        Linear.forward(scratch.normed.pointer, rows: rows, weight: qkv, bias: qkvBias, output: scratch.qkv.pointer)
-        Attention.fusedQKV(scratch.qkv.pointer, batch: batch, tokens: tokens, heads: heads, headDim: d / heads, output: scratch.attention.pointer)
-        Linear.forward(scratch.attention.pointer, rows: rows, weight: proj, bias: projBias, output: scratch.branch.pointer)
-        Elementwise.gatedResidual(x, scratch.branch.pointer, rows: rows, dim: d, gate: chunk(2))
+        Linear.forward(scratch.normed.pointer, rows: rows, weight: qkv, bias: qkvBias, output: qkvOut)
+        Attention.fusedQKV(qkvOut, batch: batch, tokens: tokens, heads: heads, headDim: d / heads, output: attended)
+        Linear.forward(attended, rows: rows, weight: proj, bias: projBias, output: branch1)
+        Elementwise.gatedResidual(x, branch1, rows: rows, dim: d, gate: chunk(2))
 
         Normalization.layerNormModulate(x, scratch.normed.pointer, rows: rows, dim: d, eps: 1e-6, shift: chunk(3), scale: chunk(4))
-        Linear.forward(scratch.normed.pointer, rows: rows, weight: fc1, bias: fc1Bias, output: scratch.hidden.pointer, activation: .geluTanh)
-        Linear.forward(scratch.hidden.pointer, rows: rows, weight: fc2, bias: fc2Bias, output: scratch.branch.pointer)
-        Elementwise.gatedResidual(x, scratch.branch.pointer, rows: rows, dim: d, gate: chunk(5))
+        if let saves {
+            Linear.forward(scratch.normed.pointer, rows: rows, weight: fc1, bias: fc1Bias, output: saves.hidden.pointer)
+            scratch.hidden.pointer.update(from: saves.hidden.pointer, count: rows * mlpWidth)
+            Elementwise.geluTanh(scratch.hidden.pointer, count: rows * mlpWidth)
+        } else {
+            Linear.forward(scratch.normed.pointer, rows: rows, weight: fc1, bias: fc1Bias, output: scratch.hidden.pointer, activation: .geluTanh)
+        }
+        Linear.forward(scratch.hidden.pointer, rows: rows, weight: fc2, bias: fc2Bias, output: branch2)
+        Elementwise.gatedResidual(x, branch2, rows: rows, dim: d, gate: chunk(5))
     }
 }

@@ -38,13 +38,15 @@ struct TimestepEmbedder {
         return out
     }
 
-    /// `mlp(t_freq)`: `[N, 256]` → `[N, D]` f32.
-    func embed(_ frequencies: [Float], batch: Int) -> [Float] {
+    /// `mlp(t_freq)`: `[N, 256]` → `[N, D]` f32. `savingHidden` receives the first Linear's output before
+    /// SiLU (`[N, D]`, training).
+    func embed(_ frequencies: [Float], batch: Int, savingHidden: UnsafeMutablePointer<Float>? = nil) -> [Float] {
         let d = linear1.shape[0]
         var hidden = [Float](repeating: 0, count: batch * d)  // [N, D] f32
         var out = [Float](repeating: 0, count: batch * d)  // [N, D] f32
         frequencies.withUnsafeBufferPointer { f in hidden.withUnsafeMutableBufferPointer { h in
             Linear.forward(f.baseAddress!, rows: batch, weight: linear1, bias: bias1, output: h.baseAddress!)
+            savingHidden?.update(from: h.baseAddress!, count: batch * d)
             Elementwise.silu(h.baseAddress!, count: batch * d)
         } }
         hidden.withUnsafeBufferPointer { h in out.withUnsafeMutableBufferPointer { o in

@@ -5,7 +5,8 @@ import Kernels
 /// A parity reference bundle: a safetensors file of inputs and expected outputs written by
 /// `fixtures/generate/make_reference.py` (schema in docs/parity.md), read through `Checkpoint`.
 public struct ReferenceBundle {
-    public enum Kind: String { case dit, vae }
+    /// `dit`/`vae`: forward references (make_reference.py); `dit-train`: one training step (gen_train_parity.py).
+    public enum Kind: String { case dit, vae, ditTrain = "dit-train" }
 
     public let path: String
     public let kind: Kind
@@ -32,8 +33,10 @@ public struct ReferenceBundle {
         self.metadata = metadata
         self.tensors = tensors
         if let stated = metadata["kind"] as? String {
-            guard let kind = Kind(rawValue: stated) else { throw CheckpointError("unknown bundle kind '\(stated)' (expected dit or vae)", file: path) }
+            guard let kind = Kind(rawValue: stated) else { throw CheckpointError("unknown bundle kind '\(stated)' (expected dit, vae or dit-train)", file: path) }
             self.kind = kind
+        } else if tensors["x0"] != nil, tensors["noise"] != nil {
+            self.kind = .ditTrain
         } else if tensors["x"] != nil, tensors["t"] != nil {
             self.kind = .dit
         } else if tensors["z"] != nil || tensors["moments"] != nil {

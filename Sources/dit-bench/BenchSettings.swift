@@ -19,6 +19,7 @@ enum BenchSettings {
             SettingDeclaration("use_fp16", .bool, default: .bool(false), help: "Keep f16/bf16 weights of the files 16-bit, widened on use."),
             SettingDeclaration("skip_vae", .bool, default: .bool(false), help: "Skip the VAE decoder."),
             SettingDeclaration("json", .bool, default: .bool(false), help: "Print one JSON object instead of text."),
+            SettingDeclaration("train", .bool, default: .bool(false), help: "Time one training step on latents instead (official loss + hand-written backward; random weights and batch)."),
             SettingDeclaration("profile", .bool, default: .bool(false), help: "Also report where the time goes, per kernel family (timed runs only)."),
         ]
     )

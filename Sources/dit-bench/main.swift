@@ -15,6 +15,10 @@ runReportingErrors {
     if let threads = settings.optionalInt("threads") { Parallel.threadCount = threads }
     guard runs > 0, warmup >= 0, batch > 0, vaeBatch > 0 else { throw ModelError("--runs, --batch and --vae-batch must be positive") }
     let timer = BenchTimer(runs: runs, warmup: warmup, profile: settings.bool("profile"))
+    if settings.bool("train") {
+        try runTrainingBench(model: model, imageSize: imageSize, batch: batch, json: json, timer: timer)
+        return
+    }
     var result: [String: Any] = ["model": model, "image_size": imageSize, "batch": batch, "threads": Parallel.threadCount,
                                  "openblas_core": BLAS.coreName, "runs": runs, "warmup": warmup]
     let log: (String) -> Void = { if !json { print($0) } }

@@ -3,6 +3,7 @@ import Checkpoint
 import Foundation
 import Models
 import Parity
+import Training
 
 /// `dit-parity`: loads a DiT or VAE from any supported file and naming, runs every case of a reference
 /// bundle (docs/parity.md) and prints max |Δ|, max rel, cosine per tensor and the first diverging
@@ -23,6 +24,8 @@ let parityTool = ToolSettings(
         SettingDeclaration("from", .string, default: .none, help: "Source naming convention (default: detected)."),
         SettingDeclaration("select", .string, default: .none, help: "Entry of a container checkpoint to use (default: ema of a training checkpoint)."),
         SettingDeclaration("image_size", .int, default: .none, help: "DiT image size when the weights carry no pos_embed and no config.json."),
+        SettingDeclaration("train", .bool, default: .bool(false), help: "The bundle is one training step (gen_train_parity.py): compare loss terms and every gradient."),
+        SettingDeclaration("dump", .string, default: .none, help: "With --train: write the computed loss terms and gradients here (safetensors, the bundle's names)."),
     ]
 )
 
@@ -39,6 +42,10 @@ runReportingErrors {
     options.convention = settings.optionalString("from")
     options.select = settings.optionalString("select")
     options.imageSize = settings.optionalInt("image_size")
+    if settings.bool("train") || bundle.kind == .ditTrain {
+        try runTrainingParity(settings: settings, bundle: bundle, options: options)
+        return
+    }
     let isVAE = vae || bundle.kind == .vae
     if isVAE != (bundle.kind == .vae) { throw CheckpointError("--vae given but the bundle holds \(bundle.kind.rawValue) references", file: reference) }
     let loaded = try ModelLoader.load(model, family: isVAE ? .vae : .dit, options: options)

@@ -1,0 +1,50 @@
+/// Backward of `Attention.fusedQKV` (timm `Attention` core, no mask): the softmax probabilities are
+/// recomputed from the saved q, k (one extra T×T×d GEMM per head) instead of being stored.
+public enum AttentionGradient {
+    /// - Parameters:
+    ///   - qkv: the forward's fused projection `[batch, tokens, 3·heads·headDim]`.
+    ///   - output: the forward's output O `[batch, tokens, heads·headDim]`.
+    ///   - dOutput: dL/dO, same layout as `output`.
+    ///   - dqkv: receives dL/d qkv (overwritten), layout of `qkv`.
+    /// Per (item, head): P = softmax(α q kᵀ); dV = Pᵀ dO; dP = dO Vᵀ; dS = P ⊙ (dP − rowdot(dO, O));
+    /// dQ = α dS K; dK = α dSᵀ Q.
+    public static func fusedQKV(_ qkv: UnsafePointer<Float>, output: UnsafePointer<Float>, dOutput: UnsafePointer<Float>,
+                                batch: Int, tokens: Int, heads: Int, headDim: Int, dqkv: UnsafeMutablePointer<Float>) {
+        Profile.measure("attention backward") {
+            let dim = heads * headDim, ld = 3 * dim, t = tokens
+            let alpha = 1 / Float(headDim).squareRoot()
+            Parallel.forRanges(batch * heads) { range in
+                let p = UnsafeMutablePointer<Float>.allocate(capacity: t * t)  // [T, T] probabilities
+                let dp = UnsafeMutablePointer<Float>.allocate(capacity: t * t)  // [T, T] dP, then dS
+                defer { p.deallocate(); dp.deallocate() }
+                for item in range {
+                    let b = item / heads, h = item % heads
+                    let q = qkv + b * t * ld + h * headDim, k = q + dim, v = q + 2 * dim
+                    let o = output + b * t * dim + h * headDim, dO = dOutput + b * t * dim + h * headDim
+                    let dq = dqkv + b * t * ld + h * headDim, dk = dq + dim, dv = dq + 2 * dim
+                    BLAS.sgemm(transB: true, m: t, n: t, k: headDim, alpha: alpha, a: q, lda: ld, b: k, ldb: ld, c: p, ldc: t)
+                    Softmax.rows(p, rows: t, length: t)
+                    BLAS.sgemm(transB: true, m: t, n: t, k: headDim, a: dO, lda: dim, b: v, ldb: ld, c: dp, ldc: t)
+                    for i in 0..<t {
+                        var delta: Float = 0
+                        for d in 0..<headDim { delta += dO[i * dim + d] * o[i * dim + d] }
+                        let pr = p + i * t, dr = dp + i * t
+                        let d8 = Float8(repeating: delta)
+                        var j = 0
+                        while j + 8 <= t {
+                            store8(load8(pr + j) * (load8(dr + j) - d8), dr + j)
+                            j += 8
+                        }
+                        while j < t {
+                            dr[j] = pr[j] * (dr[j] - delta)
+                            j += 1
+                        }
+                    }
+                    BLAS.sgemm(transA: true, m: t, n: headDim, k: t, a: p, lda: t, b: dO, ldb: dim, c: dv, ldc: ld)
+                    BLAS.sgemm(m: t, n: headDim, k: t, alpha: alpha, a: dp, lda: t, b: k, ldb: ld, c: dq, ldc: ld)
+                    BLAS.sgemm(transA: true, m: t, n: headDim, k: t, alpha: alpha, a: dp, lda: t, b: q, ldb: ld, c: dk, ldc: ld)
+                }
+            }
+        }
+    }
+}
