@@ -119,4 +119,6 @@ struct TorchPickleEmitter {
     mutating func setItem() { out.u8(0x73) }
     mutating func setItems() { out.u8(0x75) }
     mutating func stop() { out.u8(0x2E) }
+    /// One opcode byte with no argument (NONE, NEWTRUE, EMPTY_LIST, APPEND, ...), or one argument byte.
+    mutating func raw(_ byte: UInt8) { out.u8(byte) }
 }

@@ -61,9 +61,10 @@ enum TorchStatePickle {
     }
 
     /// The pickler plus the memo slots of the objects torch shares between tensors.
-    private struct EncoderState {
+    struct EncoderState {
         var pickle = TorchPickleEmitter()
-        var orderedDictClass = 0
+        /// Memo slot of `collections.OrderedDict` (-1: not emitted yet).
+        var orderedDictClass = -1
         var globals: [String: Int] = [:]
         var sharedStrings: [String: Int] = [:]
 
@@ -90,9 +91,18 @@ enum TorchStatePickle {
 
         /// `name`, then the REDUCE that rebuilds the tensor stored under storage key `key`.
         mutating func item(_ entry: Entry, key: Int) throws {
-            let elementCount = try Tensor.checkedByteCount(dtype: entry.dtype, shape: entry.shape) / entry.dtype.byteSize
             try pickle.unicode(entry.name)
             try pickle.memoize()
+            try tensor(entry, key: key)
+        }
+
+        /// The REDUCE that rebuilds a tensor stored under storage key `key` (the value of `item`).
+        mutating func tensor(_ entry: Entry, key: Int) throws {
+            if orderedDictClass < 0 {
+                pickle.global(module: "collections", name: "OrderedDict")
+                orderedDictClass = try pickle.memoize()
+            }
+            let elementCount = try Tensor.checkedByteCount(dtype: entry.dtype, shape: entry.shape) / entry.dtype.byteSize
             let storageClass = entry.dtype.torchStorageName
             try global(module: "torch._utils", name: storageClass == nil ? "_rebuild_tensor_v3" : "_rebuild_tensor_v2")
             pickle.mark()

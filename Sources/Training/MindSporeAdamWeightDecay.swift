@@ -1,0 +1,70 @@
+import Foundation
+
+/// MindSpore `nn.AdamWeightDecay` (2.10; fused `P.AdamWeightDecay` and the `_update_run_op` composite are
+/// bit-identical), in float32 with every operation rounded separately (training.md §3.2):
+///
+/// 1. m ← β1·m + (1 − β1)·g   with 1 − β1 computed in f32 (0.100000024);
+/// 2. v ← β2·v + (1 − β2)·g²  (1 − β2 in f32 = 0.0009999871);
+/// 3. u = m / (ε + √v)        — no bias correction, ε on the raw √v;
+/// 4. u ← λ·p + u             where the parameter is decayed (p before the update);
+/// 5. p ← p − lr·u.
+///
+/// Which parameters are decayed is MindONE's `group_strategy` (`norm_and_bias`: names containing
+/// `gamma`, `beta` or `bias` are not), decided once per view by `decayed(_:)`.
+public struct MindSporeAdamWeightDecay: Optimizer {
+    public var beta1: Double
+    public var beta2: Double
+    public var eps: Double
+    public var weightDecay: Double
+    /// MindONE's decay filter: true when the named parameter gets weight decay.
+    public var decayed: (String) -> Bool
+
+    public init(beta1: Double = 0.9, beta2: Double = 0.999, eps: Double = 1e-6, weightDecay: Double = 0.01,
+                decayed: @escaping (String) -> Bool = MindSporeAdamWeightDecay.normAndBiasDecayed) {
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.eps = eps
+        self.weightDecay = weightDecay
+        self.decayed = decayed
+    }
+
+    /// MindONE `create_optimizer(group_strategy="norm_and_bias")`: no decay for names whose lower-cased
+    /// form contains `gamma`, `beta` or `bias`. (Matched on the MindONE name; for DiT it equals the
+    /// official one apart from the embedding table, which contains none of the three words either way.)
+    public static func normAndBiasDecayed(_ name: String) -> Bool {
+        let lower = name.lowercased()
+        return !["gamma", "beta", "bias"].contains { lower.contains($0) }
+    }
+
+    public func step(parameters: inout [Float], gradients: [Float], state: inout OptimizerState, lr: Double, layout: ParameterLayout) {
+        state.step += 1
+        let b1 = Float(beta1), b2 = Float(beta2)
+        let w1: Float = 1 - b1, w2: Float = 1 - b2  // f32 subtractions, as MindSpore computes them
+        let epsF = Float(eps), lrF = Float(lr), wdF = Float(weightDecay)
+        parameters.withUnsafeMutableBufferPointer { p in
+            gradients.withUnsafeBufferPointer { g in
+                state.firstMoment.withUnsafeMutableBufferPointer { m in
+                    state.secondMoment.withUnsafeMutableBufferPointer { v in
+                        for view in layout.views where view.trainable {
+                            let decay = weightDecay > 0 && decayed(view.name)
+                            for i in view.range {
+                                let gi = g[i]
+                                let mi = separate(b1 * m[i]) + separate(w1 * gi)
+                                let vi = separate(b2 * v[i]) + separate(w2 * separate(gi * gi))
+                                m[i] = mi
+                                v[i] = vi
+                                var u = mi / (epsF + vi.squareRoot())
+                                if decay { u = separate(wdF * p[i]) + u }
+                                p[i] = p[i] - separate(lrF * u)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Rounds a product to f32 before it is used (Swift never contracts `a * b + c` into an fma, this only
+/// documents the intent at the call sites).
+@inline(__always) func separate(_ x: Float) -> Float { x }
