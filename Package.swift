@@ -23,6 +23,7 @@ let package = Package(
         .executable(name: "dit-parity", targets: ["dit-parity"]),
         .executable(name: "dit-bench", targets: ["dit-bench"]),
         .executable(name: "dit-extract", targets: ["dit-extract"]),
+        .executable(name: "dit-train", targets: ["dit-train"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -66,6 +67,7 @@ let package = Package(
         .target(name: "CImageCodecs", dependencies: ["CJPEG", "CPNG"]),
         .target(name: "Datasets", dependencies: ["CImageCodecs", "CJPEG", "CPNG", "Checkpoint", "Diffusion", "Imaging", "Kernels", "Models"]),
         .executableTarget(name: "dit-extract", dependencies: ["Datasets", "Models", "Kernels", "CLISupport"]),
+        .executableTarget(name: "dit-train", dependencies: ["Training", "Datasets", "Models", "Sampling", "Imaging", "Kernels", "NameMaps", "CLISupport"]),
         .executableTarget(name: "dit-parity", dependencies: ["Parity", "Training", "CLISupport"]),
         .executableTarget(name: "dit-bench", dependencies: ["Models", "Training", "CLISupport"]),
         // Shared by the test targets: running the executables, scratch folders, a deterministic PRNG.
