@@ -76,7 +76,7 @@ let package = Package(
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Kernels", "Checkpoint", "NameMaps"]),
         .testTarget(name: "ParityTests", dependencies: ["Parity", "Models", "Kernels", "Checkpoint", "dit-parity", "dit-bench", "TestSupport"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Parity", "Models", "Kernels", "Diffusion", "Checkpoint", "NameMaps", "TestSupport", "dit-parity"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Parity", "Models", "Kernels", "Diffusion", "Checkpoint", "NameMaps", "TestSupport", "dit-parity", "dit-train", "dit-extract", "vae-convert", "dit-sample"]),
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "TestSupport"]),
         .testTarget(name: "NameMapsTests", dependencies: ["NameMaps", "Checkpoint"]),
         .testTarget(name: "DigitsTests", dependencies: ["Sampling", "Models", "Checkpoint", "NameMaps", "Parity", "TestSupport"]),

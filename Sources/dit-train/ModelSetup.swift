@@ -12,6 +12,8 @@ struct ModelSetup {
     let parameters: [Float]
     /// Where the parameters came from, for the log.
     let origin: String
+    /// Things the user should know (printed as note lines).
+    private(set) var notes: [String] = []
 
     init(settings: ResolvedSettings, trainPosEmbed: Bool, seed: UInt64) throws {
         let imageSize = settings.int("image_size")
@@ -39,6 +41,9 @@ struct ModelSetup {
             if settings.isGiven("model_name"), DiTVariant.names.contains(name) || DiTVariant.names.contains("DiT-" + name),
                let paper = found.paperName, paper != name && paper != "DiT-" + name {
                 throw Failure("model_name is \(name) but dit_checkpoint \(checkpoint) holds \(paper)")
+            }
+            if settings.isGiven("model_name"), found.paperName == nil || found.paperName != name && found.paperName != "DiT-" + name {
+                notes.append("model_name is \(name) (\(settings.origin(of: "model_name"))) but dit_checkpoint \(checkpoint) holds \(found.paperName ?? "a DiT of another size"): training what the checkpoint holds")
             }
             if settings.isGiven("num_classes"), settings.int("num_classes") != found.numClasses {
                 throw Failure("num_classes is \(settings.int("num_classes")) but dit_checkpoint \(checkpoint) has \(found.numClasses) classes")

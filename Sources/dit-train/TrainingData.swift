@@ -45,6 +45,10 @@ struct TrainingData {
         let layout: DatasetLayout = imageFolder ? .imageFolder : .mindoneCSV
         let transformName = settings.optionalString("transform") ?? (imageFolder ? "adm" : "mindone")
         flip = requestedFlip ?? imageFolder
+        let samples: [DatasetSample]
+        do { samples = try layout.samples(root: dataPath) } catch let error as DatasetError {
+            throw Failure("data_path: \(error.description)")
+        }
         let vaePath = settings.string("vae_checkpoint")
         let vaeDescription = try TrainingData.describeVAE(vaePath)
         let options = ExtractionOptions(imageSize: imageSize, transform: ImageTransform(rawValue: transformName)!, flip: flip)
@@ -54,10 +58,6 @@ struct TrainingData {
             cache = existing
             description = "latents of \(dataPath) from the run folder (\(target), \(existing.count) samples)"
             return
-        }
-        let samples: [DatasetSample]
-        do { samples = try layout.samples(root: dataPath) } catch let error as DatasetError {
-            throw Failure("data_path: \(error.description)")
         }
         let vae: AutoencoderKL
         do { vae = try AutoencoderKL(path: vaePath) } catch {

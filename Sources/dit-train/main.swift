@@ -40,19 +40,29 @@ runReportingErrors {
 
     let run = try RunFolder(outputPath: settings.string("output_path"), timestamped: settings.bool("output_timestamp"),
                             resume: settings.string("resume"), format: options.checkpointFormat)
-    do { try FileManager.default.createDirectory(atPath: run.path, withIntermediateDirectories: true) } catch {
-        throw Failure("cannot create the run folder \(run.path): \(error.localizedDescription)")
-    }
     options.outputPath = run.path
     options.arguments = settings.assignments.map { ($0.key, $0.value.displayText) }
 
     let model = try ModelSetup(settings: settings, trainPosEmbed: recipe.trainPosEmbed, seed: seed)
+    model.notes.forEach { log("note: " + $0) }
     log("model: \(model.layout.config) — \(model.layout.views.count) tensors, \(model.layout.count) parameters; from \(model.origin)")
-    let data = try TrainingData(settings: settings, runFolder: run.path, quiet: quiet, log: log)
+    let newFolder = !FileManager.default.fileExists(atPath: run.path)
+    do { try FileManager.default.createDirectory(atPath: run.path, withIntermediateDirectories: true) } catch {
+        throw Failure("cannot create the run folder \(run.path): \(error.localizedDescription)")
+    }
+    let data: TrainingData
+    do { data = try TrainingData(settings: settings, runFolder: run.path, quiet: quiet, log: log) } catch {
+        if newFolder { try? FileManager.default.removeItem(atPath: run.path) }  // no output from a run that never started
+        throw error
+    }
     options.useFlippedLatents = data.flip
     log("data: \(data.description); random flips \(data.flip ? "on" : "off")")
     let computer = try DiTGradients(layout: model.layout, heads: model.heads)
-    let trainer = try Trainer(computer: computer, cache: data.cache, initialParameters: model.parameters, options: options)
+    let trainer: Trainer
+    do { trainer = try Trainer(computer: computer, cache: data.cache, initialParameters: model.parameters, options: options) } catch {
+        if newFolder { try? FileManager.default.removeItem(atPath: run.path) }
+        throw error
+    }
     let checkpoints = try TrainingCheckpoints(outputPath: run.path, format: options.checkpointFormat,
                                               maxKeep: options.checkpointMaxKeep, layout: model.layout)
     if let resume = run.resumeFrom {
