@@ -66,5 +66,20 @@ final class LossLog {
         do { try chart.write(to: picturePath) } catch let error as CheckpointError { throw Failure("cannot write \(picturePath): \(error.message)") }
     }
 
+    /// The loss curve as one line of block characters (`▇▆▅▃▂▂▁`), each the mean of an equal share of the
+    /// steps, for the end-of-run log.
+    func sparkline(width: Int = 40) -> String {
+        guard records.count > 1 else { return "" }
+        let columns = min(width, records.count)
+        let means = (0..<columns).map { c -> Double in
+            let slice = records[(c * records.count / columns)..<((c + 1) * records.count / columns)]
+            return slice.map(\.loss).reduce(0, +) / Double(slice.count)
+        }
+        let low = means.min()!, high = means.max()!
+        let blocks = Array("▁▂▃▄▅▆▇█")
+        return String(means.map { blocks[high > low ? Int(((($0 - low) / (high - low)) * 7).rounded()) : 0] })
+            + String(format: "  (%.4f → %.4f)", means.first!, means.last!)
+    }
+
     deinit { try? handle.close() }
 }

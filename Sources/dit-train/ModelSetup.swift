@@ -42,8 +42,14 @@ struct ModelSetup {
                let paper = found.paperName, paper != name && paper != "DiT-" + name {
                 throw Failure("model_name is \(name) but dit_checkpoint \(checkpoint) holds \(paper)")
             }
-            if settings.isGiven("model_name"), found.paperName == nil || found.paperName != name && found.paperName != "DiT-" + name {
-                notes.append("model_name is \(name) (\(settings.origin(of: "model_name"))) but dit_checkpoint \(checkpoint) holds \(found.paperName ?? "a DiT of another size"): training what the checkpoint holds")
+            for (key, value) in [("hidden_size", found.hiddenSize), ("depth", found.depth), ("patch_size", found.patchSize)] {
+                if let given = settings.optionalInt(key), given != value {
+                    throw Failure("\(key) is \(given) (\(settings.origin(of: key))) but dit_checkpoint \(checkpoint) has \(value)")
+                }
+            }
+            let paperNamed = DiTVariant.names.contains(name) || DiTVariant.names.contains("DiT-" + name)
+            if settings.isGiven("model_name"), paperNamed, found.paperName == nil {
+                notes.append("model_name is \(name) (\(settings.origin(of: "model_name"))) but dit_checkpoint \(checkpoint) holds a DiT of another size (\(found)): training what the checkpoint holds")
             }
             if settings.isGiven("num_classes"), settings.int("num_classes") != found.numClasses {
                 throw Failure("num_classes is \(settings.int("num_classes")) but dit_checkpoint \(checkpoint) has \(found.numClasses) classes")

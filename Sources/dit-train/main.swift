@@ -113,6 +113,8 @@ runReportingErrors {
         }
     }
     try lossLog.drawPicture()
+    let curve = lossLog.sparkline()
+    if !curve.isEmpty { log("loss curve: " + curve) }
     let final = lossLog.records.last.map { String(format: "%.4f", $0.loss) } ?? "-"
     log("done: \(trainer.stepsDone) steps, last loss \(final); checkpoint \(lastSaved ?? checkpoints.checkpointDirectory); loss log \(lossLog.csvPath), curve \(lossLog.picturePath)")
 }
