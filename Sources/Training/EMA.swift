@@ -43,7 +43,7 @@ public struct EMA: Equatable {
             let d = Float(decay), w = Float(1 - decay)
             weights.withUnsafeMutableBufferPointer { e in
                 parameters.withUnsafeBufferPointer { p in
-                    for i in 0..<e.count { e[i] = (e[i] * d).addingProduct(p[i], w) }
+                    ParallelUpdate.forEachRange(e.count) { range in for i in range { e[i] = (e[i] * d).addingProduct(p[i], w) } }
                 }
             }
         case .mindone:
@@ -51,7 +51,7 @@ public struct EMA: Equatable {
             let w: Float = 1 - d
             weights.withUnsafeMutableBufferPointer { e in
                 parameters.withUnsafeBufferPointer { p in
-                    for i in 0..<e.count { e[i] = e[i] * d + p[i] * w }
+                    ParallelUpdate.forEachRange(e.count) { range in for i in range { e[i] = e[i] * d + p[i] * w } }
                 }
             }
         }

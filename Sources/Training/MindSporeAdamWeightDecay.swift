@@ -45,9 +45,9 @@ public struct MindSporeAdamWeightDecay: Optimizer {
             gradients.withUnsafeBufferPointer { g in
                 state.firstMoment.withUnsafeMutableBufferPointer { m in
                     state.secondMoment.withUnsafeMutableBufferPointer { v in
-                        for view in layout.views where view.trainable {
+                        ParallelUpdate.forEachPiece(layout) { elements, view in
                             let decay = weightDecay > 0 && decayed(view.name)
-                            for i in view.range {
+                            for i in elements {
                                 let gi = g[i]
                                 let mi = separate(b1 * m[i]) + separate(w1 * gi)
                                 let vi = separate(b2 * v[i]) + separate(w2 * separate(gi * gi))

@@ -38,8 +38,8 @@ public struct TorchAdamW: Optimizer {
             gradients.withUnsafeBufferPointer { g in
                 state.firstMoment.withUnsafeMutableBufferPointer { m in
                     state.secondMoment.withUnsafeMutableBufferPointer { v in
-                        for view in layout.views where view.trainable {
-                            for i in view.range {
+                        ParallelUpdate.forEachPiece(layout) { elements, _ in
+                            for i in elements {
                                 if applyDecay { p[i] = p[i] * decay }
                                 let gi = g[i]
                                 let mi = m[i].addingProduct(w1, gi - m[i])
