@@ -39,12 +39,18 @@ final class TrainingResumeTests: XCTestCase {
 
     /// K = 2 micro-batches of 2 against one batch of 4 with the same per-sample randomness (keyed by the
     /// global sample index, so both see identical samples, draws and order). Only the summation order of
-    /// the gradient differs: (mean₂ + mean₂)/2 vs mean₄, a few f32 ulp (~1e-7 relative) per element.
-    /// Adam turns a relative gradient change δ into a parameter change of about δ·lr per step (m/√v is
-    /// scale-free), and 6 steps of feedback through the network keep it at that order, so the run must
-    /// stay within 1e-5 of the update norm per tensor (and the losses within 1e-6 relative) — 300× below
-    /// the parity criterion; a real accumulation bug (missing /K, a dropped micro-batch, shifted samples)
-    /// moves parameters by O(1) of the update.
+    /// the gradient differs: (mean₂ + mean₂)/2 vs mean₄.
+    ///
+    /// 1. Step-0 gradients (same parameters): per tensor within 1e-6 of ‖g‖ — f32 rounding of reordered
+    ///    sums is ~1e-7 (measured 1.4e-7 on every vector path).
+    /// 2. Per element, though, ~0.2% of the gradient entries are sums that cancel (the analytically zero key
+    ///    bias and a few others), whose relative difference is O(1); Adam normalises every element
+    ///    (m/√v), so those elements' steps differ by up to ~lr while the tensor moves ~lr·√n per step.
+    ///    After 6 steps the parameters differ by 6.4e-6 (portable), 6.7e-6 (AVX-512) and 1.2e-5 (AVX2) of
+    ///    the update norm. Bound 1e-4: 8× the worst path, 30× below the parity criterion (3e-3), while
+    ///    a real accumulation bug (missing /K, a dropped micro-batch, shifted samples or draws) moves
+    ///    parameters by O(1) of the update. (A first estimate of 1e-5 ignored the cancelling elements and
+    ///    failed on the AVX2 path.) Losses within 1e-6 relative (measured ≤ 9e-8).
     func testAccumulationEqualsOneLargeBatch() throws {
         let layout = try TrainingLoopFixtures.layout(trainPosEmbed: false)
         var accumulated = Self.recipe(.official)
@@ -52,6 +58,18 @@ final class TrainingResumeTests: XCTestCase {
         let large = try TrainingLoopFixtures.trainer(Self.options(Self.recipe(.official), batchSize: 4, maxSteps: 6), layout: layout)
         let split = try TrainingLoopFixtures.trainer(Self.options(accumulated, batchSize: 2, maxSteps: 6), layout: layout)
         let initial = large.parameters
+
+        var whole = [Float](repeating: 0, count: layout.count)  // [layout.count]
+        var first = whole, second = whole  // [layout.count] each
+        try initial.withUnsafeBufferPointer { p in
+            _ = try whole.withUnsafeMutableBufferPointer { try large.computer.lossAndGradients(parameters: p, batch: try large.batch(step: 0, micro: 0), gradients: $0) }
+            _ = try first.withUnsafeMutableBufferPointer { try split.computer.lossAndGradients(parameters: p, batch: try split.batch(step: 0, micro: 0), gradients: $0) }
+            _ = try second.withUnsafeMutableBufferPointer { try split.computer.lossAndGradients(parameters: p, batch: try split.batch(step: 0, micro: 1), gradients: $0) }
+        }
+        let combined = zip(first, second).map { ($0 + $1) / 2 }  // [layout.count]
+        let gradientRows = TensorDistance.all(combined, whole, initial: nil, layout: layout) { $0.trainable }
+        for row in gradientRows { XCTAssertLessThanOrEqual(row.ratio, 1e-6, "step-0 gradient \(row.name): ‖Δ‖ \(row.error), ‖g‖ \(row.scale)") }
+
         let a = try records(large), b = try records(split)
         var worstLoss = 0.0
         for (x, y) in zip(a, b) {
@@ -62,8 +80,8 @@ final class TrainingResumeTests: XCTestCase {
         // TrainingLoopParityTests); its steps are 1e-4 of the parameters', so ulp-level rounding of ema·d
         // would dominate any ratio to its update.
         let rows = TensorDistance.all(split.parameters, large.parameters, initial: initial, layout: layout) { $0.trainable }
-        for row in rows { XCTAssertLessThanOrEqual(row.ratio, 1e-5, "\(row.name): ‖Δ‖ \(row.error), update \(row.scale)") }
-        print("accumulation K=2×2 vs 1×4: worst loss rel \(worstLoss), worst ‖Δ‖/update \(rows.map(\.ratio).max()!)")
+        for row in rows { XCTAssertLessThanOrEqual(row.ratio, 1e-4, "\(row.name): ‖Δ‖ \(row.error), update \(row.scale)") }
+        print("accumulation K=2×2 vs 1×4: step-0 gradients worst \(gradientRows.map(\.ratio).max()!), worst loss rel \(worstLoss), worst ‖Δ‖/update \(rows.map(\.ratio).max()!)")
     }
 
     /// N = 8 steps straight vs 4 + save + restore into a new Trainer + 4 (mid-epoch: 3 steps per epoch).
