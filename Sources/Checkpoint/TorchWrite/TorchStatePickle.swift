@@ -121,8 +121,8 @@ enum TorchStatePickle {
             try pickle.intTuple(entry.shape)
             try pickle.intTuple(try rowMajorStrides(entry.shape))
             pickle.newFalse()  // requires_grad
-            // backward_hooks = OrderedDict(): the class is pickled where first needed, as CPython does (a
-            // tensor nested in a plain dict may come before any OrderedDict).
+            // backward_hooks = OrderedDict(): the class is GLOBAL where first used (as CPython pickles it; `encode`
+            // emits it first, for the root), BINGET afterwards.
             if orderedDictClass < 0 {
                 pickle.global(module: "collections", name: "OrderedDict")
                 orderedDictClass = try pickle.memoize()
