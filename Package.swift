@@ -23,6 +23,7 @@ let package = Package(
         .executable(name: "dit-parity", targets: ["dit-parity"]),
         .executable(name: "dit-bench", targets: ["dit-bench"]),
         .executable(name: "dit-extract", targets: ["dit-extract"]),
+        .executable(name: "dit-train", targets: ["dit-train"]),
         .library(name: "Distributed", targets: ["Distributed"]),
         .executable(name: "mpi-selftest", targets: ["mpi-selftest"]),
     ],
@@ -65,7 +66,7 @@ let package = Package(
         .target(name: "Models", dependencies: ["Kernels", "Checkpoint", "NameMaps"]),
         .target(name: "Parity", dependencies: ["Models", "Kernels", "Checkpoint", "Training"]),
         // Training: flat parameter/gradient/optimizer buffers, the DiT backward, optimizers, the training loop.
-        .target(name: "Training", dependencies: ["Models", "Kernels", "Diffusion", "Checkpoint", "NameMaps"]),
+        .target(name: "Training", dependencies: ["Models", "Kernels", "Diffusion", "Checkpoint", "NameMaps", "Datasets"]),
         // Datasets: JPEG (libjpeg-turbo) / PNG (libpng) decoding, Pillow/OpenCV-exact crops, ImageFolder and
         // MindONE CSV layouts, the latent cache, the batch plan.
         .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"])]),
@@ -74,6 +75,7 @@ let package = Package(
         .target(name: "CImageCodecs", dependencies: ["CJPEG", "CPNG"]),
         .target(name: "Datasets", dependencies: ["CImageCodecs", "CJPEG", "CPNG", "Checkpoint", "Diffusion", "Imaging", "Kernels", "Models"]),
         .executableTarget(name: "dit-extract", dependencies: ["Datasets", "Models", "Kernels", "CLISupport"]),
+        .executableTarget(name: "dit-train", dependencies: ["Training", "Datasets", "Models", "Sampling", "Imaging", "Kernels", "NameMaps", "CLISupport"]),
         .executableTarget(name: "dit-parity", dependencies: ["Parity", "Training", "CLISupport"]),
         .executableTarget(name: "dit-bench", dependencies: ["Models", "Training", "CLISupport"]),
         // Shared by the test targets: running the executables, scratch folders, a deterministic PRNG.
@@ -82,10 +84,10 @@ let package = Package(
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Kernels", "Checkpoint", "NameMaps"]),
         .testTarget(name: "ParityTests", dependencies: ["Parity", "Models", "Kernels", "Checkpoint", "dit-parity", "dit-bench", "TestSupport"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Parity", "Models", "Kernels", "Diffusion", "Checkpoint", "NameMaps", "TestSupport", "dit-parity"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Parity", "Models", "Kernels", "Diffusion", "Checkpoint", "NameMaps", "TestSupport", "dit-parity", "dit-train", "dit-extract", "vae-convert", "dit-sample"]),
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "TestSupport"]),
         .testTarget(name: "NameMapsTests", dependencies: ["NameMaps", "Checkpoint"]),
-        .testTarget(name: "DigitsTests", dependencies: ["Sampling", "Models", "Checkpoint", "NameMaps", "Parity", "TestSupport"]),
+        .testTarget(name: "DigitsTests", dependencies: ["Sampling", "Models", "Checkpoint", "NameMaps", "Parity", "TestSupport", "dit-train", "dit-extract"]),
         .testTarget(name: "DiffusionTests", dependencies: ["Diffusion", "Imaging", "CZlib", "Sampling", "CLISupport"]),
         .testTarget(name: "CLISupportTests", dependencies: ["CLISupport"]),
         .testTarget(name: "DistributedTests", dependencies: ["Distributed", "Sampling", "Diffusion", "Imaging", "Checkpoint", "CZlib", "mpi-selftest", "dit-sample", "TestSupport"]),

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Checkpoint
+import Foundation
 
 /// What a latent cache was made from. Stored in its safetensors `__metadata__`; a training run compares
 /// the values it needs with `LatentCache.check(_:)`.
@@ -238,13 +239,37 @@ public final class LatentCache {
         }
     }
 
-    /// `scale · (mean + exp(logvar / 2) · noise)` for sample `index` into `out` (`[C, h, w]`); `noise` is standard normal.
-    public func latent(index: Int, flipped: Bool = false, noise: UnsafeBufferPointer<Float>, into out: UnsafeMutableBufferPointer<Float>) throws {
-        let plane = latentShape.reduce(1, *)
-        var m = [Float](repeating: 0, count: plane), lv = m  // [C, h, w] each
-        try m.withUnsafeMutableBufferPointer { mp in
-            try lv.withUnsafeMutableBufferPointer { lp in try moments(index: index, flipped: flipped, mean: mp, logvar: lp) }
+    /// Latent channels C.
+    public var channels: Int { latentShape[0] }
+    /// Latent side S (the cache holds square `[C, S, S]` latents).
+    public var size: Int { latentShape[1] }
+    /// Elements of one sample's latent (C·S·S).
+    public var sampleElements: Int { latentShape.reduce(1, *) }
+    /// True when the cache also holds the moments of the mirrored crops.
+    public var hasFlipped: Bool { info.flip }
+
+    /// x₀ = (mean + exp(logvar / 2) · noise) · scale for sample `index` into `out` (`[C, h, w]`), in
+    /// diffusers' order (std = exp(0.5·logvar), sample = mean + std·ε, then `.mul_(scale)`), read in place
+    /// from the mapped file; `noise` is standard normal, `scale` defaults to the cache's `scale_factor`.
+    /// exp is rounded correctly (through f64), so results do not depend on the platform's expf.
+    public func latent(index: Int, flipped: Bool = false, noise: UnsafeBufferPointer<Float>, scale: Float? = nil,
+                       into out: UnsafeMutableBufferPointer<Float>) throws {
+        precondition(index >= 0 && index < count, "sample \(index) outside the cache of \(count)")
+        precondition(!flipped || info.flip, "the cache holds no flipped latents")
+        let elements = sampleElements
+        precondition(noise.count >= elements && out.count >= elements, "latent buffers hold fewer than \(elements) values")
+        let scale = scale ?? scaleFactor
+        let (m, l) = flipped ? (meanFlipped!, logvarFlipped!) : (mean, logvar)
+        try m.withContiguousBytes { meanBytes in
+            try l.withContiguousBytes { logvarBytes in
+                let base = index * elements * 4  // byte offset (safetensors data need not be 4-byte aligned)
+                for i in 0..<elements {
+                    let mi = meanBytes.loadUnaligned(fromByteOffset: base + 4 * i, as: Float.self)
+                    let li = logvarBytes.loadUnaligned(fromByteOffset: base + 4 * i, as: Float.self)
+                    let std = Float(Foundation.exp(Double(0.5 * li)))
+                    out[i] = (mi + std * noise[i]) * scale
+                }
+            }
         }
-        for i in 0..<plane { out[i] = scaleFactor * (m[i] + expf(0.5 * lv[i]) * noise[i]) }
     }
 }

@@ -10,16 +10,21 @@ public enum InitialWeights {
     public static func load(_ path: String, layout: ParameterLayout) throws -> [Float] {
         var options = LoadOptions()
         options.imageSize = layout.config.inputSize * 8
-        let loaded = try ModelLoader.load(path, family: .dit, options: options)
+        return try flatten(try ModelLoader.load(path, family: .dit, options: options), layout: layout)
+    }
+
+    /// Weights already opened with `ModelLoader` (a DiT) in the flat layout; refuses weights of another
+    /// configuration, naming both.  // [layout.count]
+    public static func flatten(_ loaded: LoadedWeights, layout: ParameterLayout) throws -> [Float] {
         if let found = loaded.conversion.dit {
             let want = layout.config
             if found.hiddenSize != want.hiddenSize || found.depth != want.depth || found.patchSize != want.patchSize
                 || found.inChannels != want.inChannels || found.inputSize != want.inputSize || found.numClasses != want.numClasses
                 || found.learnSigma != want.learnSigma {
-                throw TrainingError("dit_checkpoint \(path) holds \(found) but the run trains \(want)")
+                throw TrainingError("dit_checkpoint \(loaded.path) holds \(found) but the run trains \(want)")
             }
         }
-        var flat = [Float](repeating: 0, count: layout.count)
+        var flat = [Float](repeating: 0, count: layout.count)  // [layout.count]
         for view in layout.views {
             let values = try loaded.weights.floats(view.name, count: view.count)
             flat.replaceSubrange(view.range, with: values)

@@ -1,3 +1,4 @@
+import Datasets
 import Foundation
 
 /// The training loop over a latent cache: batch assembly with per-sample randomness, K-micro-batch
@@ -46,8 +47,8 @@ public final class Trainer {
         if let bad = cache.labels.firstIndex(where: { !(0..<config.numClasses).contains($0) }) {
             throw TrainingError("latent cache \(cache.path): labels[\(bad)] = \(cache.labels[bad]) is outside 0..<\(config.numClasses) (num_classes)")
         }
-        if let cacheScale = cache.scaleFactor, abs(cacheScale - options.scaleFactor) > 1e-6 * options.scaleFactor {
-            throw TrainingError("latent cache \(cache.path) was made for scale_factor \(cacheScale) but the run uses sd_scale_factor \(options.scaleFactor)")
+        if abs(cache.scaleFactor - options.scaleFactor) > 1e-6 * options.scaleFactor {
+            throw TrainingError("latent cache \(cache.path) was made for scale_factor \(cache.scaleFactor) but the run uses sd_scale_factor \(options.scaleFactor)")
         }
         guard options.batchSize > 0, recipe.gradientAccumulationSteps > 0 else {
             throw TrainingError("train_batch_size and gradient_accumulation_steps must be positive")
@@ -118,9 +119,12 @@ public final class Trainer {
             if flip && !cache.hasFlipped {
                 throw TrainingError("noise file asks for a flipped crop (flip.\(step * k + micro)[\(i)]) but latent cache \(cache.path) has no mean_flipped")
             }
-            var slice = latents[(i * elements)..<((i + 1) * elements)]
-            try cache.latent(index, flipped: flip, vaeNoise: vaeNoise, scale: options.scaleFactor, into: &slice)
-            latents.replaceSubrange((i * elements)..<((i + 1) * elements), with: slice)
+            try vaeNoise.withUnsafeBufferPointer { epsilon in
+                try latents.withUnsafeMutableBufferPointer { all in
+                    let sample = UnsafeMutableBufferPointer(rebasing: all[(i * elements)..<((i + 1) * elements)])
+                    try cache.latent(index: index, flipped: flip, noise: epsilon, scale: options.scaleFactor, into: sample)
+                }
+            }
             labels[i] = drop ? numClasses : cache.labels[index]
             timesteps[i] = t
         }

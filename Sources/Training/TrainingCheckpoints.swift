@@ -173,17 +173,22 @@ public struct TrainingCheckpoints {
 
     /// The newest checkpoint to resume from with `--resume True`: `ckpt/train_resume.ckpt`, or the
     /// highest-numbered `checkpoints/NNNNNNN.pt`.
-    public func latestResumable() -> String? {
+    public func latestResumable() -> String? { TrainingCheckpoints.latestResumable(in: outputPath, format: format) }
+
+    /// The newest resumable checkpoint of the run folder `outputPath` in `format`, or nil.
+    public static func latestResumable(in outputPath: String, format: TrainingOptions.CheckpointFormat) -> String? {
         switch format {
         case .ckpt:
-            return FileManager.default.fileExists(atPath: resumePath) ? resumePath : nil
+            let file = outputPath + "/ckpt/train_resume.ckpt"
+            return FileManager.default.fileExists(atPath: file) ? file : nil
         case .pt:
-            let names = (try? FileManager.default.contentsOfDirectory(atPath: checkpointDirectory)) ?? []
+            let directory = outputPath + "/checkpoints"
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
             let best = names.compactMap { n -> (Int, String)? in
                 guard n.hasSuffix(".pt"), let v = Int(n.dropLast(3)) else { return nil }
                 return (v, n)
             }.max { $0.0 < $1.0 }
-            return best.map { checkpointDirectory + "/" + $0.1 }
+            return best.map { directory + "/" + $0.1 }
         }
     }
 

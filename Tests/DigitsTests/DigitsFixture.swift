@@ -43,4 +43,25 @@ enum DigitsFixture {
         let png = config.imagegrid ? FileManager.default.contents(atPath: dir + "/sample.png") : nil
         return (result, png)
     }
+
+    /// Labels 0…9 ten times: 10 samples per digit.
+    static let hundred = (0..<100).map { $0 % 10 }
+
+    /// Samples `asked` (DDIM-50, CFG 4.0 unless `guidance` says otherwise) and returns the independent
+    /// classifier's per-class accuracy against `expected`, with the final latents.
+    static func score(models: (DiTDenoiser, VAEDecoder), asked: [Int], expected: [Int], guidance: Double? = nil) throws -> (perClass: [Double], latents: [Float]) {
+        var config = try DigitsFixture.config()
+        config.classLabels = asked
+        config.imagegrid = false
+        if let guidance { config.guidanceScale = guidance }
+        let result = try DigitsFixture.sample(config, models: models).0
+        let classifier = try DigitClassifier(path: DigitsFixture.folder + "/classifier.safetensors")
+        let features = DigitClassifier.features(result.images, count: asked.count, size: config.imageSize)
+        var correct = [Int](repeating: 0, count: 10), total = [Int](repeating: 0, count: 10)
+        for (k, f) in features.enumerated() {
+            total[expected[k]] += 1
+            if classifier.predict(f) == expected[k] { correct[expected[k]] += 1 }
+        }
+        return ((0..<10).map { total[$0] > 0 ? Double(correct[$0]) / Double(total[$0]) : 0 }, result.latents)
+    }
 }

@@ -20,22 +20,10 @@ final class DigitsQualityTests: XCTestCase {
     }
 
     func run(asked: [Int], expected: [Int], guidance: Double? = nil) throws -> (perClass: [Double], latents: [Float]) {
-        var config = try DigitsFixture.config()
-        config.classLabels = asked
-        config.imagegrid = false
-        if let guidance { config.guidanceScale = guidance }
-        let result = try DigitsFixture.sample(config, models: Self.models).0
-        let classifier = try DigitClassifier(path: DigitsFixture.folder + "/classifier.safetensors")
-        let features = DigitClassifier.features(result.images, count: asked.count, size: config.imageSize)
-        var correct = [Int](repeating: 0, count: 10), total = [Int](repeating: 0, count: 10)
-        for (k, f) in features.enumerated() {
-            total[expected[k]] += 1
-            if classifier.predict(f) == expected[k] { correct[expected[k]] += 1 }
-        }
-        return ((0..<10).map { total[$0] > 0 ? Double(correct[$0]) / Double(total[$0]) : 0 }, result.latents)
+        try DigitsFixture.score(models: Self.models, asked: asked, expected: expected, guidance: guidance)
     }
 
-    static let hundred = (0..<100).map { $0 % 10 }
+    static let hundred = DigitsFixture.hundred
 
     func testClassifierRecognisesAtLeast80PercentOfGeneratedDigits() throws {
         let (perClass, latents) = try run(asked: Self.hundred, expected: Self.hundred)

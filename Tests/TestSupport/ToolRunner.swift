@@ -15,10 +15,12 @@ public enum ToolRunner {
         public let stderr: String
     }
 
-    public static func run(_ tool: String, _ arguments: [String]) throws -> Result {
+    /// Runs `tool` with `arguments`, in `workingDirectory` when given (else the test's own).
+    public static func run(_ tool: String, _ arguments: [String], workingDirectory: String? = nil) throws -> Result {
         let process = Process()
         process.executableURL = Bundle.main.bundleURL.appendingPathComponent(tool)
         process.arguments = arguments
+        if let workingDirectory { process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory) }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err

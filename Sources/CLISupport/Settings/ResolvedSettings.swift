@@ -64,6 +64,7 @@ public struct ResolvedSettings {
     public func bool(_ key: String) -> Bool { typed(key, "bool", \.boolValue) }
     public func string(_ key: String) -> String { typed(key, "string", \.stringValue) }
     public func intList(_ key: String) -> [Int] { typed(key, "intList", \.intListValue) }
+    public func doubleList(_ key: String) -> [Double] { typed(key, "doubleList", \.doubleListValue) }
     public func stringList(_ key: String) -> [String] { typed(key, "stringList", \.stringListValue) }
 
     /// `.none` default → nil.

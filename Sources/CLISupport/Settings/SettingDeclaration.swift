@@ -1,6 +1,6 @@
 /// The type of one declared setting; it decides how YAML values and flag text are read.
 public enum SettingType: Equatable {
-    case int, double, bool, string, intList, stringList
+    case int, double, bool, string, intList, doubleList, stringList
     /// One of these strings, exactly.
     case choice([String])
 
@@ -12,6 +12,7 @@ public enum SettingType: Equatable {
         case .bool: return "True|False"
         case .string: return "text"
         case .intList: return "int list"
+        case .doubleList: return "number list"
         case .stringList: return "text list"
         case .choice(let options): return options.joined(separator: "|")
         }
@@ -20,7 +21,7 @@ public enum SettingType: Equatable {
 
 /// A setting's value; `.none` is "not given" (the default of optional settings).
 public enum SettingValue: Equatable {
-    case int(Int), double(Double), bool(Bool), string(String), intList([Int]), stringList([String]), none
+    case int(Int), double(Double), bool(Bool), string(String), intList([Int]), doubleList([Double]), stringList([String]), none
 
     /// The value as a user would write it in YAML (Python spellings for booleans).
     public var displayText: String {
@@ -30,6 +31,7 @@ public enum SettingValue: Equatable {
         case .bool(let v): return v ? "True" : "False"
         case .string(let v): return v
         case .intList(let v): return "[" + v.map(String.init).joined(separator: ", ") + "]"
+        case .doubleList(let v): return "[" + v.map { String($0) }.joined(separator: ", ") + "]"
         case .stringList(let v): return "[" + v.joined(separator: ", ") + "]"
         case .none: return "none"
         }
@@ -79,5 +81,6 @@ extension SettingValue {
     public var boolValue: Bool? { if case .bool(let v) = self { return v } else { return nil } }
     public var stringValue: String? { if case .string(let v) = self { return v } else { return nil } }
     public var intListValue: [Int]? { if case .intList(let v) = self { return v } else { return nil } }
+    public var doubleListValue: [Double]? { if case .doubleList(let v) = self { return v } else { return nil } }
     public var stringListValue: [String]? { if case .stringList(let v) = self { return v } else { return nil } }
 }

@@ -13,6 +13,7 @@ enum SettingValueReading {
         case .string: return text(raw).map(SettingValue.string)
         case .choice(let options): return text(raw).flatMap { options.contains($0) ? .string($0) : nil }
         case .intList: return list(raw, integer).map(SettingValue.intList)
+        case .doubleList: return list(raw, number).map(SettingValue.doubleList)
         case .stringList: return list(raw, text).map(SettingValue.stringList)
         }
     }
@@ -26,6 +27,7 @@ enum SettingValueReading {
         case .string: return "a string"
         case .choice(let options): return "one of " + options.joined(separator: ", ")
         case .intList: return "a list of integers"
+        case .doubleList: return "a list of numbers"
         case .stringList: return "a list of strings"
         }
     }

@@ -98,10 +98,6 @@ enum TorchStatePickle {
 
         /// The REDUCE that rebuilds a tensor stored under storage key `key` (the value of `item`).
         mutating func tensor(_ entry: Entry, key: Int) throws {
-            if orderedDictClass < 0 {
-                pickle.global(module: "collections", name: "OrderedDict")
-                orderedDictClass = try pickle.memoize()
-            }
             let elementCount = try Tensor.checkedByteCount(dtype: entry.dtype, shape: entry.shape) / entry.dtype.byteSize
             let storageClass = entry.dtype.torchStorageName
             try global(module: "torch._utils", name: storageClass == nil ? "_rebuild_tensor_v3" : "_rebuild_tensor_v2")
@@ -125,7 +121,14 @@ enum TorchStatePickle {
             try pickle.intTuple(entry.shape)
             try pickle.intTuple(try rowMajorStrides(entry.shape))
             pickle.newFalse()  // requires_grad
-            pickle.get(orderedDictClass)  // backward_hooks = OrderedDict()
+            // backward_hooks = OrderedDict(): the class is pickled where first needed, as CPython does (a
+            // tensor nested in a plain dict may come before any OrderedDict).
+            if orderedDictClass < 0 {
+                pickle.global(module: "collections", name: "OrderedDict")
+                orderedDictClass = try pickle.memoize()
+            } else {
+                pickle.get(orderedDictClass)
+            }
             pickle.emptyTuple()
             pickle.reduce()
             try pickle.memoize()

@@ -1,0 +1,123 @@
+import CLISupport
+import Foundation
+import Kernels
+import Models
+import Training
+
+/// `dit-train`: official / MindONE DiT training on the CPU (docs/training.md). Settings: TrainSettings.
+runReportingErrors {
+    let settings = try TrainSettings.tool.resolve(Array(CommandLine.arguments.dropFirst()))
+    let quiet = settings.bool("quiet")
+    let log: (String) -> Void = { if !quiet { print($0) } }
+    settings.notes.forEach { log("note: " + $0) }
+    if let threads = settings.optionalInt("threads") { Parallel.threadCount = max(1, threads) }
+    guard settings.string("condition") == "class" else {
+        throw Failure("condition '\(settings.string("condition"))' is not supported: DiT is class-conditional (condition: class)")
+    }
+    if settings.bool("use_parallel") {
+        throw Failure("use_parallel True: data-parallel training needs an MPI launch (mpirun -n N dit-train ...), which this build does not support yet")
+    }
+    let recipe = try RecipeSettings.recipe(settings)
+    let seed = UInt64(truncatingIfNeeded: settings.int("seed"))
+    var options = TrainingOptions(recipe: recipe)
+    options.batchSize = settings.int("train_batch_size")
+    options.epochs = settings.int("epochs")
+    options.maxSteps = settings.int("max_steps")
+    options.shuffle = settings.bool("shuffle")
+    options.seed = seed
+    options.scaleFactor = Float(settings.double("sd_scale_factor"))
+    options.labelDropProbability = settings.double("class_dropout_prob")
+    options.checkpointFormat = TrainingOptions.CheckpointFormat(rawValue: settings.string("checkpoint_format"))!
+    options.checkpointInterval = settings.int("ckpt_save_interval")
+    options.stepMode = settings.bool("step_mode")
+    options.checkpointMaxKeep = settings.int("ckpt_max_keep")
+    guard options.batchSize > 0 else { throw Failure("train_batch_size must be positive") }
+    guard options.checkpointInterval > 0 else { throw Failure("ckpt_save_interval must be positive") }
+    guard (0...1).contains(options.labelDropProbability) else { throw Failure("class_dropout_prob must be in [0, 1]") }
+    if let noise = settings.optionalString("noise") {
+        do { options.injectedNoise = try InjectedNoise(path: noise) } catch { throw Failure("noise: \(error)") }
+    }
+
+    let run = try RunFolder(outputPath: settings.string("output_path"), timestamped: settings.bool("output_timestamp"),
+                            resume: settings.string("resume"), format: options.checkpointFormat)
+    options.outputPath = run.path
+    options.arguments = settings.assignments.map { ($0.key, $0.value.displayText) }
+
+    let model = try ModelSetup(settings: settings, trainPosEmbed: recipe.trainPosEmbed, seed: seed)
+    model.notes.forEach { log("note: " + $0) }
+    log("model: \(model.layout.config) — \(model.layout.views.count) tensors, \(model.layout.count) parameters; from \(model.origin)")
+    let newFolder = !FileManager.default.fileExists(atPath: run.path)
+    do { try FileManager.default.createDirectory(atPath: run.path, withIntermediateDirectories: true) } catch {
+        throw Failure("cannot create the run folder \(run.path): \(error.localizedDescription)")
+    }
+    let data: TrainingData
+    do { data = try TrainingData(settings: settings, runFolder: run.path, quiet: quiet, log: log) } catch {
+        if newFolder { try? FileManager.default.removeItem(atPath: run.path) }  // no output from a run that never started
+        throw error
+    }
+    options.useFlippedLatents = data.flip
+    log("data: \(data.description); random flips \(data.flip ? "on" : "off")")
+    let computer = try DiTGradients(layout: model.layout, heads: model.heads)
+    let trainer: Trainer
+    do { trainer = try Trainer(computer: computer, cache: data.cache, initialParameters: model.parameters, options: options) } catch {
+        if newFolder { try? FileManager.default.removeItem(atPath: run.path) }
+        throw error
+    }
+    let checkpoints = try TrainingCheckpoints(outputPath: run.path, format: options.checkpointFormat,
+                                              maxKeep: options.checkpointMaxKeep, layout: model.layout)
+    if let resume = run.resumeFrom {
+        try checkpoints.resume(trainer, from: resume)
+        log("resumed from \(resume) at step \(trainer.stepsDone) of \(trainer.totalSteps)")
+    }
+    recipe.summaryLines.forEach(log)
+    log("training: \(trainer.totalSteps) steps (\(trainer.stepsPerEpoch) per epoch), batch \(options.batchSize) × \(recipe.gradientAccumulationSteps) accumulation, "
+        + "seed \(seed), \(options.injectedNoise.map { "randomness injected from \($0.path)" } ?? "per-sample randomness from the seed"); float32 on \(Parallel.threadCount) threads")
+    log("run folder: \(run.path) (\(options.checkpointFormat == .ckpt ? "MindONE ckpt/" : "official checkpoints/"))")
+
+    let lossLog = try LossLog(folder: run.path, resumedAtStep: trainer.stepsDone)
+    let sampleEvery = settings.int("sample_every")
+    var grid: SampleGrid? = nil
+    if sampleEvery > 0 {
+        let vaePath = settings.string("vae_checkpoint")
+        let vae: AutoencoderKL
+        do { vae = try AutoencoderKL(path: vaePath) } catch { throw Failure("sample_every needs vae_checkpoint: \(vaePath): \(error)") }
+        let labels = settings.value("sample_labels") == .none ? Array(0..<min(10, model.layout.config.numClasses)) : settings.intList("sample_labels")
+        if let bad = labels.first(where: { !(0..<model.layout.config.numClasses).contains($0) }) {
+            throw Failure("sample_labels: \(bad) is outside 0..<\(model.layout.config.numClasses)")
+        }
+        grid = SampleGrid(vae: vae, labels: labels, imageSize: settings.int("image_size"), heads: model.heads, seed: seed,
+                          scaleFactor: settings.double("sd_scale_factor"))
+    }
+
+    let progress = TrainingProgress(total: trainer.totalSteps, firstStep: trainer.stepsDone, logInterval: settings.int("log_interval"), quiet: quiet)
+    var lastSaved: String? = nil
+    while !trainer.isFinished {
+        let record: StepRecord
+        do { record = try trainer.step() } catch {
+            progress.finishLine()
+            try? lossLog.drawPicture()
+            throw Failure("\(error)" + (lastSaved.map { " (last checkpoint: \($0))" } ?? ""))
+        }
+        try lossLog.append(record)
+        progress.update(record)
+        let interval = options.checkpointInterval
+        let due = options.stepMode ? trainer.stepsDone % interval == 0 : trainer.atEpochEnd && (record.epoch % interval == 0)
+        if due || trainer.isFinished {
+            lastSaved = try checkpoints.save(trainer, epochLabel: record.epoch, stepMode: options.stepMode, arguments: options.arguments)
+            try lossLog.drawPicture()
+            if !progressIsOnTerminal(quiet) { log("saved \(lastSaved!)") }
+        }
+        if let grid, sampleEvery > 0, trainer.stepsDone % sampleEvery == 0 || trainer.isFinished {
+            let file = try grid.write(weights: trainer.ema?.weights ?? trainer.parameters, layout: model.layout, step: trainer.stepsDone, runFolder: run.path)
+            if !progressIsOnTerminal(quiet) { log("sample grid: \(file)") }
+        }
+    }
+    try lossLog.drawPicture()
+    let curve = lossLog.sparkline()
+    if !curve.isEmpty { log("loss curve: " + curve) }
+    let final = lossLog.records.last.map { String(format: "%.4f", $0.loss) } ?? "-"
+    log("done: \(trainer.stepsDone) steps, last loss \(final); checkpoint \(lastSaved ?? checkpoints.checkpointDirectory); loss log \(lossLog.csvPath), curve \(lossLog.picturePath)")
+}
+
+/// True when the progress bar is drawn in place (then per-save log lines would break it).
+func progressIsOnTerminal(_ quiet: Bool) -> Bool { !quiet && isatty(STDERR_FILENO) == 1 }
