@@ -26,6 +26,7 @@ let package = Package(
         .executable(name: "dit-train", targets: ["dit-train"]),
         .library(name: "Distributed", targets: ["Distributed"]),
         .executable(name: "mpi-selftest", targets: ["mpi-selftest"]),
+        .library(name: "DistributedTraining", targets: ["DistributedTraining"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -51,6 +52,9 @@ let package = Package(
         .target(name: "Distributed", dependencies: ["CMPI"]),
         // Run under mpirun by DistributedTests and scripts/bench/allreduce.sh: collectives, failure modes, timings.
         .executableTarget(name: "mpi-selftest", dependencies: ["Distributed"]),
+        // Data-parallel training over a Communicator: replicated (CommunicatorReducer) and ZeRO-1 (ZeROUpdate).
+        .target(name: "DistributedTraining", dependencies: ["Distributed", "Training"]),
+        .executableTarget(name: "mpi-train-selftest", dependencies: ["DistributedTraining", "Distributed", "Training", "Datasets", "NameMaps"]),
         // Shared by the executables: declared settings (YAML, both flag spellings, --help), progress line,
         // error reporting, the dit-convert/vae-convert command.
         .target(name: "CLISupport", dependencies: ["Checkpoint", "NameMaps", "Yams"]),
@@ -90,7 +94,8 @@ let package = Package(
         .testTarget(name: "DigitsTests", dependencies: ["Sampling", "Models", "Checkpoint", "NameMaps", "Parity", "TestSupport", "dit-train", "dit-extract"]),
         .testTarget(name: "DiffusionTests", dependencies: ["Diffusion", "Imaging", "CZlib", "Sampling", "CLISupport"]),
         .testTarget(name: "CLISupportTests", dependencies: ["CLISupport"]),
-        .testTarget(name: "DistributedTests", dependencies: ["Distributed", "Sampling", "Diffusion", "Imaging", "Checkpoint", "CZlib", "mpi-selftest", "dit-sample", "TestSupport"]),
+        .testTarget(name: "DistributedTests", dependencies: ["Distributed", "Sampling", "Diffusion", "Imaging", "Checkpoint", "CZlib", "mpi-selftest", "dit-sample", "TestSupport", "NameMaps",
+                                                       "DistributedTraining", "Training", "Datasets", "mpi-train-selftest"]),
         .testTarget(name: "CLITests", dependencies: ["ckpt", "dit-convert", "vae-convert", "dit-sample", "dit-parity", "dit-bench", "CZlib", "TestSupport"]),
         // libFuzzer targets (scripts/fuzz.sh); built normally they replay files given on the command line.
         .executableTarget(name: "fuzz-pickle-differential", dependencies: ["Checkpoint"], path: "Sources/fuzz-pickle-differential"),
