@@ -4,7 +4,7 @@ import PackageDescription
 /// Portable, verifiable diffusion-transformer checkpoints.
 ///
 /// System libraries (installed by `scripts/setup-system.sh`): zlib (CRC-32), libhdf5 (HDF5 files), OpenBLAS,
-/// libjpeg-turbo and libpng (image datasets).
+/// libjpeg-turbo and libpng (image datasets), Open MPI (distributed training and sampling).
 let package = Package(
     name: "DiTPort",
     products: [
@@ -24,6 +24,9 @@ let package = Package(
         .executable(name: "dit-bench", targets: ["dit-bench"]),
         .executable(name: "dit-extract", targets: ["dit-extract"]),
         .executable(name: "dit-train", targets: ["dit-train"]),
+        .library(name: "Distributed", targets: ["Distributed"]),
+        .executable(name: "mpi-selftest", targets: ["mpi-selftest"]),
+        .library(name: "DistributedTraining", targets: ["DistributedTraining"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -41,8 +44,17 @@ let package = Package(
         .target(name: "NameMaps", dependencies: ["Checkpoint"], resources: [.copy("Tables")]),
         .target(name: "Diffusion"),
         .target(name: "Imaging", dependencies: ["Checkpoint", "CZlib"]),
-        .target(name: "Sampling", dependencies: ["Diffusion", "Imaging", "Checkpoint", "NameMaps", "Models", "Kernels", "CLISupport"]),
-        .executableTarget(name: "dit-sample", dependencies: ["Sampling", "Models", "CLISupport"]),
+        .target(name: "Sampling", dependencies: ["Diffusion", "Imaging", "Checkpoint", "NameMaps", "Models", "Kernels", "CLISupport", "Distributed", "Datasets"]),
+        .executableTarget(name: "dit-sample", dependencies: ["Sampling", "Models", "Kernels", "CLISupport", "Distributed"]),
+        // MPI (Open MPI 4.1 via pkg-config ompi-c; docs/distributed.md): the C API behind a shim header, and the
+        // Communicator (single process or MPI_COMM_WORLD), launcher detection, bucketed non-blocking allreduce.
+        .systemLibrary(name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]),
+        .target(name: "Distributed", dependencies: ["CMPI"]),
+        // Run under mpirun by DistributedTests and scripts/bench/allreduce.sh: collectives, failure modes, timings.
+        .executableTarget(name: "mpi-selftest", dependencies: ["Distributed"]),
+        // Data-parallel training over a Communicator: replicated (CommunicatorReducer) and ZeRO-1 (ZeROUpdate).
+        .target(name: "DistributedTraining", dependencies: ["Distributed", "Training"]),
+        .executableTarget(name: "mpi-train-selftest", dependencies: ["DistributedTraining", "Distributed", "Training", "Datasets", "NameMaps"]),
         // Shared by the executables: declared settings (YAML, both flag spellings, --help), progress line,
         // error reporting, the dit-convert/vae-convert command.
         .target(name: "CLISupport", dependencies: ["Checkpoint", "NameMaps", "Yams"]),
@@ -82,6 +94,8 @@ let package = Package(
         .testTarget(name: "DigitsTests", dependencies: ["Sampling", "Models", "Checkpoint", "NameMaps", "Parity", "TestSupport", "dit-train", "dit-extract"]),
         .testTarget(name: "DiffusionTests", dependencies: ["Diffusion", "Imaging", "CZlib", "Sampling", "CLISupport"]),
         .testTarget(name: "CLISupportTests", dependencies: ["CLISupport"]),
+        .testTarget(name: "DistributedTests", dependencies: ["Distributed", "Sampling", "Diffusion", "Imaging", "Checkpoint", "CZlib", "mpi-selftest", "dit-sample", "TestSupport", "NameMaps",
+                                                       "DistributedTraining", "Training", "Datasets", "mpi-train-selftest"]),
         .testTarget(name: "CLITests", dependencies: ["ckpt", "dit-convert", "vae-convert", "dit-sample", "dit-parity", "dit-bench", "CZlib", "TestSupport"]),
         // libFuzzer targets (scripts/fuzz.sh); built normally they replay files given on the command line.
         .executableTarget(name: "fuzz-pickle-differential", dependencies: ["Checkpoint"], path: "Sources/fuzz-pickle-differential"),

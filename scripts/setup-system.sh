@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs the system libraries this package builds against, if missing (Debian/Ubuntu):
 #   pkg-config, zlib (CRC-32), libhdf5 (HDF5 files), OpenBLAS (GEMM for the model runtime),
-#   libjpeg-turbo and libpng (image datasets, dit-extract).
+#   libjpeg-turbo and libpng (image datasets, dit-extract), Open MPI (mpirun and libmpi: distributed
+#   training and FID sampling, the MPI tests).
 # Safe to run repeatedly; does nothing when everything is present.
 set -euo pipefail
 
-packages=(pkg-config zlib1g-dev libhdf5-dev libopenblas-dev libjpeg62-turbo-dev libpng-dev)
+packages=(pkg-config zlib1g-dev libhdf5-dev libopenblas-dev libjpeg62-turbo-dev libpng-dev openmpi-bin libopenmpi-dev)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -97,6 +97,24 @@ public final class OutputSink {
         buffer.removeAll(keepingCapacity: true)
     }
 
+    /// Replaces already written bytes at `offset` (e.g. a CRC patched into a header once the data is
+    /// known); the append position is unchanged.
+    public func overwrite(_ bytes: [UInt8], at offset: Int) throws {
+        guard offset >= 0, offset + bytes.count <= self.offset else {
+            throw CheckpointError("overwrite of \(bytes.count) bytes at \(offset) lies past the \(self.offset) bytes written", file: path)
+        }
+        try flush()
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress! + done, bytes.count - done, off_t(offset + done)) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw CheckpointError("write failed: \(String(cString: strerror(errno)))", file: path, offset: offset + done)
+            }
+            done += n
+        }
+    }
+
     /// Flushes and forces the data to disk.
     public func sync() throws {
         try flush()

@@ -40,7 +40,6 @@ public struct TorchGenerator {
         return radius * cos(theta)
     }
 
-    /// `torch.randn(count)` (any shape with `count` elements), standard normal float32.
     /// `torch.randperm(n, generator=g)` on the CPU: a Fisher–Yates pass where position i swaps with
     /// i + (32-bit draw mod (n - i)). Torch switches to 64-bit draws from n ≥ 2³²/20, which is not
     /// reproduced (precondition).
@@ -55,6 +54,14 @@ public struct TorchGenerator {
         return order
     }
 
+    /// `torch.randint(0, n, (1,), generator=g)` on the CPU for n < 2³²: one 32-bit draw mod n
+    /// (ATen's `uniform_int_from_to_distribution`; 64-bit draws above that are not reproduced).
+    public mutating func randint(below n: Int) -> Int {
+        precondition(n > 0 && n < (1 << 32), "randint below \(n): torch uses 64-bit draws from 2^32")
+        return Int(engine.next() % UInt32(n))
+    }
+
+    /// `torch.randn(count)` (any shape with `count` elements), standard normal float32.
     public mutating func randn(count: Int) -> [Float] {
         guard count >= 16 else { return (0..<count).map { _ in Float(normalDouble()) } }
         var data = [Float](repeating: 0, count: count)  // [count] f32

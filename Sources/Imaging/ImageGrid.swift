@@ -34,6 +34,21 @@ public enum ImageGrid {
         }
     }
 
+    /// Official sample_ddp.py's pixels: `torch.clamp(127.5 * x + 128.0, 0, 255).to(torch.uint8)` — a
+    /// float32 multiply, then an add (two roundings), clamp, truncation. NaN (undefined in torch) gives 0.
+    /// Image `index` of `images`; returns `[H, W, 3]` u8.
+    public static func sampleDDPImage(_ images: [Float], index: Int, height: Int, width: Int) -> [UInt8] {
+        interleaved(images, offset: index * 3 * height * width, height: height, width: width, sampleDDPPixel)
+    }
+
+    /// One value of `sampleDDPImage`.
+    public static func sampleDDPPixel(_ v: Float) -> UInt8 {
+        let scaled: Float = 127.5 * v
+        let shifted: Float = scaled + 128
+        guard !shifted.isNaN else { return 0 }
+        return UInt8(min(max(shifted, 0), 255))
+    }
+
     static func interleaved(_ images: [Float], offset: Int, height: Int, width: Int, _ quantize: (Float) -> UInt8) -> [UInt8] {
         var pixels = [UInt8](repeating: 0, count: height * width * 3)  // [H, W, 3] u8
         for c in 0..<3 {

@@ -36,6 +36,16 @@ public struct SampleConfig: Equatable {
     public var noiseFile = SampleConfig.defaults.optionalString("noise_file")
     public var saveLatents = SampleConfig.defaults.optionalString("save_latents")
     public var saveTrajectory = SampleConfig.defaults.optionalString("save_trajectory")
+    /// FID sampling (sample_ddp.py): the number of images; nil = the class_labels mode.
+    public var numFidSamples = SampleConfig.defaults.optionalInt("num_fid_samples")
+    /// FID sampling: images per batch of each process.
+    public var perProcBatchSize = SampleConfig.defaults.int("per_proc_batch_size")
+    /// FID sampling: parent of the sample folder and its `.npz`.
+    public var sampleDir = SampleConfig.defaults.string("sample_dir")
+    /// FID sampling: the VAE's name in the folder name; nil = derived from `vaeCheckpoint`.
+    public var vaeName = SampleConfig.defaults.optionalString("vae")
+    /// One process of an MPI job (`mpirun ... --use_parallel True`).
+    public var useParallel = SampleConfig.defaults.bool("use_parallel")
     /// No progress bar or log.
     public var quiet = SampleConfig.defaults.bool("quiet")
 
@@ -111,6 +121,11 @@ public struct SampleConfig: Equatable {
         case "noise_file": noiseFile = string()
         case "save_latents": saveLatents = string()
         case "save_trajectory": saveTrajectory = string()
+        case "num_fid_samples": numFidSamples = value == .none ? nil : try positive()
+        case "per_proc_batch_size": perProcBatchSize = try positive()
+        case "sample_dir": sampleDir = string()!
+        case "vae": vaeName = string()
+        case "use_parallel": useParallel = bool()
         case "quiet": quiet = bool()
         default: preconditionFailure("dit-sample: declared setting '\(assignment.key)' has no property")
         }

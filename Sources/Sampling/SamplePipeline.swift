@@ -23,13 +23,8 @@ public struct SamplePipeline {
     /// Samples one image per configured label and writes the PNG(s) into `outputFolder`.
     public func run(denoiser: GuidedDenoiser, decoder: LatentDecoder, outputFolder: String) throws -> Result {
         try config.validate()
+        try Self.check(config, against: denoiser)
         let latentSize = config.imageSize / 8
-        guard latentSize == denoiser.latentSize else {
-            throw SampleConfig.Failure(description: "the DiT checkpoint is built for \(denoiser.latentSize * 8)×\(denoiser.latentSize * 8) images (latent \(denoiser.latentSize)) but image_size is \(config.imageSize)")
-        }
-        guard config.numClasses == denoiser.numClasses else {
-            throw SampleConfig.Failure(description: "num_classes is \(config.numClasses) but the DiT checkpoint has \(denoiser.numClasses) classes")
-        }
         let diffusion = try GaussianDiffusion(respacing: config.respacing)
         let sampler = DiTSampler(diffusion: diffusion, method: config.ddimSampling ? .ddim(eta: Float(config.ddimEta)) : .ddpm)
         let guided = config.guidanceScale != 1  // scale 1 is the conditional model itself; anything else mixes in the null label
@@ -88,5 +83,16 @@ public struct SamplePipeline {
             }
         }
         return Result(latents: latents, images: images, imageSize: size, files: files)
+    }
+
+    /// The settings against the loaded DiT: image size and class count.
+    static func check(_ config: SampleConfig, against denoiser: GuidedDenoiser) throws {
+        let latentSize = config.imageSize / 8
+        guard latentSize == denoiser.latentSize else {
+            throw SampleConfig.Failure(description: "the DiT checkpoint is built for \(denoiser.latentSize * 8)×\(denoiser.latentSize * 8) images (latent \(denoiser.latentSize)) but image_size is \(config.imageSize)")
+        }
+        guard config.numClasses == denoiser.numClasses else {
+            throw SampleConfig.Failure(description: "num_classes is \(config.numClasses) but the DiT checkpoint has \(denoiser.numClasses) classes")
+        }
     }
 }

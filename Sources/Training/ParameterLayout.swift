@@ -76,6 +76,21 @@ public struct ParameterLayout: Equatable {
         self.index = Dictionary(uniqueKeysWithValues: views.enumerated().map { ($1.name, $0) })
     }
 
+    /// Views `views` only, moved to start at element 0: the layout of one process's shard (ZeRO-1), so
+    /// the optimizers, clipping and EMA run unchanged on shard-sized buffers.
+    public func shard(views range: Range<Int>) -> ParameterLayout {
+        let start = range.isEmpty ? 0 : views[range.lowerBound].offset
+        let moved = views[range].map { ParameterView(name: $0.name, shape: $0.shape, offset: $0.offset - start, trainable: $0.trainable) }
+        return ParameterLayout(config: config, views: moved)
+    }
+
+    private init(config: DiTConfig, views: [ParameterView]) {
+        self.config = config
+        self.views = views
+        self.count = views.reduce(0) { $0 + $1.count }
+        self.index = Dictionary(uniqueKeysWithValues: views.enumerated().map { ($1.name, $0) })
+    }
+
     /// The view named `name` (official naming), or nil.
     public func view(named name: String) -> ParameterView? { index[name].map { views[$0] } }
 

@@ -28,10 +28,15 @@ public final class Trainer {
     /// Combined gradient of a step (and, with K > 1, the per-micro-batch scratch).  // [layout.count]
     private var gradients: [Float]
     private var microGradients: [Float]
+    /// The job this process trains in (nil: alone). See `GradientReducer`.
+    public let reducer: GradientReducer?
+    /// Micro-batches of one optimizer step over all processes: gradient_accumulation_steps × processes.
+    public let microBatchesPerStep: Int
 
     /// A fresh run from `initialParameters` (EMA copied from them, as official `update_ema(decay=0)` /
-    /// MindONE's clone).
-    public init(computer: GradientComputer, cache: LatentCache, initialParameters: [Float], options: TrainingOptions) throws {
+    /// MindONE's clone). With `reducer` the run is one process's share of a data-parallel job.
+    public init(computer: GradientComputer, cache: LatentCache, initialParameters: [Float], options: TrainingOptions,
+                reducer: GradientReducer? = nil) throws {
         let layout = computer.layout
         let recipe = options.recipe
         guard initialParameters.count == layout.count else {
@@ -53,10 +58,12 @@ public final class Trainer {
         guard options.batchSize > 0, recipe.gradientAccumulationSteps > 0 else {
             throw TrainingError("train_batch_size and gradient_accumulation_steps must be positive")
         }
-        let globalBatch = options.batchSize * recipe.gradientAccumulationSteps
+        microBatchesPerStep = recipe.gradientAccumulationSteps * (reducer?.world ?? 1)
+        let globalBatch = options.batchSize * microBatchesPerStep
         stepsPerEpoch = cache.count / globalBatch
         guard stepsPerEpoch > 0 else {
-            throw TrainingError("latent cache \(cache.path) holds \(cache.count) samples, fewer than one step's batch (train_batch_size \(options.batchSize) × gradient_accumulation_steps \(recipe.gradientAccumulationSteps) = \(globalBatch); the last partial batch is dropped)")
+            throw TrainingError("latent cache \(cache.path) holds \(cache.count) samples, fewer than one step's batch (train_batch_size \(options.batchSize) × gradient_accumulation_steps \(recipe.gradientAccumulationSteps)"
+                                + (reducer.map { " × \($0.world) processes" } ?? "") + " = \(globalBatch); the last partial batch is dropped)")
         }
         let epochSteps = options.epochs * stepsPerEpoch
         totalSteps = options.maxSteps > 0 ? options.maxSteps : epochSteps
@@ -68,8 +75,10 @@ public final class Trainer {
         self.cache = cache
         self.options = options
         parameters = initialParameters
-        optimizerState = OptimizerState(count: layout.count)
-        ema = recipe.useEMA ? EMA(kind: recipe.emaKind, decay: recipe.emaDecay, parameters: initialParameters) : nil
+        self.reducer = reducer
+        let sharded = reducer is ShardedUpdate  // the updater holds the moments and the EMA
+        optimizerState = OptimizerState(count: sharded ? 0 : layout.count)
+        ema = recipe.useEMA && !sharded ? EMA(kind: recipe.emaKind, decay: recipe.emaDecay, parameters: initialParameters) : nil
         gradients = [Float](repeating: 0, count: layout.count)
         microGradients = recipe.gradientAccumulationSteps > 1 ? [Float](repeating: 0, count: layout.count) : []
     }
@@ -88,7 +97,7 @@ public final class Trainer {
     /// Micro-batch `micro` of optimizer step `step` (both 0-based), randomness drawn per global sample
     /// index j = micro·B + b of the step (or read from the injected file).
     public func batch(step: Int, micro: Int) throws -> TrainingBatch {
-        let b = options.batchSize, k = options.recipe.gradientAccumulationSteps
+        let b = options.batchSize, k = microBatchesPerStep
         let elements = cache.sampleElements
         let globalBatch = b * k
         let within = step % stepsPerEpoch
@@ -133,37 +142,60 @@ public final class Trainer {
 
     /// One optimizer step: K micro-batches, gradients combined as (g₀ + … + g_{K−1}) / K in that order,
     /// clipped, applied, EMA updated. Throws (state untouched) on a non-finite loss or gradient.
+    /// With a `reducer`: this process's K of the step's W·K micro-batches, then the reducer's sum.
     @discardableResult
     public func step() throws -> StepRecord {
         let start = Date()
         let s = stepsDone
         let k = options.recipe.gradientAccumulationSteps
-        var lossSum = 0.0
-        for micro in 0..<k {
+        let firstMicro = (reducer?.rank ?? 0) * k
+        var losses: [Float] = []  // [B·K] this process's, then [B·K·W] all
+        for local in 0..<k {
+            let micro = firstMicro + local
             let batch = try batch(step: s, micro: micro)
             let terms: LossTerms
             if k == 1 {
                 terms = try computeInto(&gradients, batch: batch)
             } else {
                 terms = try computeInto(&microGradients, batch: batch)
-                if micro == 0 {
+                if local == 0 {
                     gradients.withUnsafeMutableBufferPointer { g in microGradients.withUnsafeBufferPointer { m in for i in 0..<g.count { g[i] = m[i] } } }
                 } else {
                     gradients.withUnsafeMutableBufferPointer { g in microGradients.withUnsafeBufferPointer { m in for i in 0..<g.count { g[i] += m[i] } } }
                 }
             }
-            for value in terms.loss { lossSum += Double(value) }
+            losses += terms.loss
         }
-        if k > 1 {
-            let divisor = Float(k)
-            gradients.withUnsafeMutableBufferPointer { g in for i in 0..<g.count { g[i] /= divisor } }
+        if let reducer { losses = reducer.gatherLosses(losses) }
+        var lossSum = 0.0
+        for value in losses { lossSum += Double(value) }
+        let sharded = reducer as? ShardedUpdate
+        let m = microBatchesPerStep
+        if sharded == nil {
+            if let reducer { gradients.withUnsafeMutableBufferPointer { reducer.sumGradients($0) } }
+            if m > 1 {
+                let divisor = Float(m)
+                gradients.withUnsafeMutableBufferPointer { g in for i in 0..<g.count { g[i] /= divisor } }
+            }
         }
-        let loss = lossSum / Double(k * options.batchSize)
+        let loss = lossSum / Double(m * options.batchSize)
         let epoch = epoch(ofStep: s) + 1
         guard loss.isFinite else {
             throw TrainingError("loss is \(loss) at step \(s + 1) (epoch \(epoch)); stopping — the last good checkpoint is kept")
         }
         let recipe = options.recipe
+        let lr = schedule.rate(at: s)
+        if let sharded {
+            let norm = gradients.withUnsafeMutableBufferPointer { g in
+                parameters.withUnsafeMutableBufferPointer { p in sharded.update(gradients: g, microBatches: m, parameters: p, lr: lr) }
+            }
+            guard norm.isFinite else {
+                throw TrainingError("gradient norm is \(norm) at step \(s + 1) (epoch \(epoch)); stopping — the last good checkpoint is kept")
+            }
+            stepsDone += 1
+            return StepRecord(step: stepsDone, loss: loss, learningRate: lr, gradNorm: Double(norm),
+                              seconds: Date().timeIntervalSince(start), epoch: epoch)
+        }
         let norm: Float
         if recipe.clipGradients {
             norm = GradientClipping.clip(&gradients, maxNorm: recipe.maxGradNorm, style: recipe.clipStyle, layout: layout)
@@ -173,7 +205,6 @@ public final class Trainer {
         guard norm.isFinite else {
             throw TrainingError("gradient norm is \(norm) at step \(s + 1) (epoch \(epoch)); stopping — the last good checkpoint is kept")
         }
-        let lr = schedule.rate(at: s)
         optimizer.step(parameters: &parameters, gradients: gradients, state: &optimizerState, lr: lr, layout: layout)
         ema?.update(from: parameters)
         stepsDone += 1
@@ -197,7 +228,17 @@ public final class Trainer {
     public var atEpochEnd: Bool { stepsDone % stepsPerEpoch == 0 }
 
     /// Restores a saved state (resume). The data order and randomness follow from `stepsDone`.
+    /// With a `ShardedUpdate` the optimizer state and EMA go to the updater (each process keeps its shard).
     public func restore(parameters: [Float], optimizerState: OptimizerState, ema: EMA?, stepsDone: Int) throws {
+        if let sharded = reducer as? ShardedUpdate {
+            guard parameters.count == layout.count else {
+                throw TrainingError("resume state holds \(parameters.count) parameters, the model needs \(layout.count)")
+            }
+            try sharded.restore(optimizerState: optimizerState, ema: options.recipe.useEMA ? ema : nil)
+            self.parameters = parameters
+            self.stepsDone = stepsDone
+            return
+        }
         guard parameters.count == layout.count, optimizerState.firstMoment.count == layout.count,
               optimizerState.secondMoment.count == layout.count else {
             throw TrainingError("resume state holds \(parameters.count) parameters, the model needs \(layout.count)")

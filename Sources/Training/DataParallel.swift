@@ -1,0 +1,36 @@
+/// Data parallelism for `Trainer` (docs/distributed.md): the W processes of a job share every optimizer
+/// step. A step then has W·K micro-batches of B samples (K = `gradient_accumulation_steps` of each
+/// process); process r computes micro-batches r·K … r·K + K − 1 — exactly the batches
+/// (`Trainer.batch(step:micro:)`, per-sample randomness keyed by global sample index) that one process
+/// with `gradient_accumulation_steps` W·K computes at those positions — and sums its K gradients in
+/// order; the reducer combines the processes' sums, and the step divides by W·K as one process does.
+/// With W = 2 and K = 1 that is `(g₀ + g₁)/2` on both sides: every parameter, moment, EMA weight and
+/// logged loss equals one process's run with `gradient_accumulation_steps` 2 bit for bit. (With K > 1
+/// the sum is (g₀+…+g_{K−1}) + (g_K+…) instead of one running sum: equal up to float rounding.)
+///
+/// All processes must call `Trainer.step()` in lockstep; a process whose step throws must end the
+/// whole job (`Communicator.abort`), or the others wait in the next collective.
+public protocol GradientReducer: AnyObject {
+    /// This process's index, 0..<world.
+    var rank: Int { get }
+    /// Number of processes.
+    var world: Int { get }
+    /// Every process's per-sample losses (`[B·K]` each) concatenated in rank order — `[W·B·K]`, the
+    /// same on every process (the step's mean is then summed in one process's order).
+    func gatherLosses(_ losses: [Float]) -> [Float]
+    /// Replicated update: replaces `gradients` by its sum over the processes (bitwise the same on all).  // [layout.count]
+    func sumGradients(_ gradients: UnsafeMutableBufferPointer<Float>)
+}
+
+/// A reducer that also owns the update (ZeRO-1): the optimizer moments and the EMA live in shards, one
+/// per process. With a `ShardedUpdate` the trainer's own `optimizerState` is empty and its `ema` nil;
+/// the updater gathers them for checkpoints and takes them back on resume.
+public protocol ShardedUpdate: GradientReducer {
+    /// From this process's gradient sum (`[layout.count]`, not yet divided; overwritten) to the new full
+    /// `parameters`: sum over processes into shards, divide by `microBatches`, clip by the global norm,
+    /// optimizer and EMA on the shard, gather the parameters. Returns the global norm before clipping;
+    /// when it is not finite nothing is updated (the trainer then stops).
+    func update(gradients: UnsafeMutableBufferPointer<Float>, microBatches: Int, parameters: UnsafeMutableBufferPointer<Float>, lr: Double) -> Float
+    /// Takes this process's shards of a full saved state (resume).
+    func restore(optimizerState: OptimizerState, ema: EMA?) throws
+}
