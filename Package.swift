@@ -79,7 +79,7 @@ let package = Package(
         .target(name: "CImageCodecs", dependencies: ["CJPEG", "CPNG"]),
         .target(name: "Datasets", dependencies: ["CImageCodecs", "CJPEG", "CPNG", "Checkpoint", "Diffusion", "Imaging", "Kernels", "Models"]),
         .executableTarget(name: "dit-extract", dependencies: ["Datasets", "Models", "Kernels", "CLISupport"]),
-        .executableTarget(name: "dit-train", dependencies: ["Training", "Datasets", "Models", "Sampling", "Imaging", "Kernels", "NameMaps", "CLISupport"]),
+        .executableTarget(name: "dit-train", dependencies: ["Training", "DistributedTraining", "Distributed", "Datasets", "Models", "Sampling", "Imaging", "Kernels", "NameMaps", "CLISupport"]),
         .executableTarget(name: "dit-parity", dependencies: ["Parity", "Training", "CLISupport"]),
         .executableTarget(name: "dit-bench", dependencies: ["Models", "Training", "CLISupport"]),
         // Shared by the test targets: running the executables, scratch folders, a deterministic PRNG.
@@ -95,7 +95,7 @@ let package = Package(
         .testTarget(name: "DiffusionTests", dependencies: ["Diffusion", "Imaging", "CZlib", "Sampling", "CLISupport"]),
         .testTarget(name: "CLISupportTests", dependencies: ["CLISupport"]),
         .testTarget(name: "DistributedTests", dependencies: ["Distributed", "Sampling", "Diffusion", "Imaging", "Checkpoint", "CZlib", "mpi-selftest", "dit-sample", "TestSupport", "NameMaps",
-                                                       "DistributedTraining", "Training", "Datasets", "mpi-train-selftest"]),
+                                                       "DistributedTraining", "Training", "Datasets", "mpi-train-selftest", "dit-train"]),
         .testTarget(name: "CLITests", dependencies: ["ckpt", "dit-convert", "vae-convert", "dit-sample", "dit-parity", "dit-bench", "CZlib", "TestSupport"]),
         // libFuzzer targets (scripts/fuzz.sh); built normally they replay files given on the command line.
         .executableTarget(name: "fuzz-pickle-differential", dependencies: ["Checkpoint"], path: "Sources/fuzz-pickle-differential"),

@@ -33,4 +33,18 @@ public protocol ShardedUpdate: GradientReducer {
     func update(gradients: UnsafeMutableBufferPointer<Float>, microBatches: Int, parameters: UnsafeMutableBufferPointer<Float>, lr: Double) -> Float
     /// Takes this process's shards of a full saved state (resume).
     func restore(optimizerState: OptimizerState, ema: EMA?) throws
+    /// The full optimizer state, assembled from the shards on every process (a collective).
+    func gatherOptimizerState() -> OptimizerState
+    /// The full EMA, assembled on every process (a collective; nil without use_ema).
+    func gatherEMA() -> EMA?
+}
+
+/// What a checkpoint saves besides the parameters.
+public struct TrainingState {
+    public var optimizerState: OptimizerState
+    public var ema: EMA?
+    public init(optimizerState: OptimizerState, ema: EMA?) {
+        self.optimizerState = optimizerState
+        self.ema = ema
+    }
 }

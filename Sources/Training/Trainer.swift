@@ -227,6 +227,15 @@ public final class Trainer {
     /// True when step `stepsDone` (just finished) ends an epoch.
     public var atEpochEnd: Bool { stepsDone % stepsPerEpoch == 0 }
 
+    /// The full optimizer state and EMA, for a checkpoint. With a sharded update (ZeRO-1) the shards are
+    /// gathered: a collective, so every process of the job must call it at the same step.
+    public func fullState() -> TrainingState {
+        if let sharded = reducer as? ShardedUpdate {
+            return TrainingState(optimizerState: sharded.gatherOptimizerState(), ema: sharded.gatherEMA())
+        }
+        return TrainingState(optimizerState: optimizerState, ema: ema)
+    }
+
     /// Restores a saved state (resume). The data order and randomness follow from `stepsDone`.
     /// With a `ShardedUpdate` the optimizer state and EMA go to the updater (each process keeps its shard).
     public func restore(parameters: [Float], optimizerState: OptimizerState, ema: EMA?, stepsDone: Int) throws {

@@ -63,22 +63,25 @@ public struct TrainingCheckpoints {
 
     /// Saves the model checkpoint and the resume state; returns the model file's path.
     @discardableResult
-    public func save(_ trainer: Trainer, epochLabel: Int, stepMode: Bool, arguments: [(String, String)]) throws -> String {
+    /// `state`: the full optimizer state and EMA (`trainer.fullState()`, which every process of a sharded
+    /// job must call; only one then saves); nil takes it from the trainer.
+    public func save(_ trainer: Trainer, state: TrainingState? = nil, epochLabel: Int, stepMode: Bool, arguments: [(String, String)]) throws -> String {
+        let state = state ?? trainer.fullState()
         try makeDirectory()
         let layout = trainer.layout
         switch format {
         case .ckpt:
             let path = checkpointDirectory + (stepMode ? "/DiT-s\(trainer.stepsDone).ckpt" : "/DiT-e\(epochLabel).ckpt")
-            let weights = trainer.ema?.weights ?? trainer.parameters
+            let weights = state.ema?.weights ?? trainer.parameters
             let tensors = layout.views.map { NamedTensor(name: "network." + mindoneName($0.name), tensor: FlatTensors.tensor(weights, $0)) }
             try write(tensors, to: path)
-            try writeResume(trainer, epoch: trainer.epoch(ofStep: max(trainer.stepsDone - 1, 0)) + 1)
+            try writeResume(trainer, state: state, epoch: trainer.epoch(ofStep: max(trainer.stepsDone - 1, 0)) + 1)
             try rotate(prefix: stepMode ? "DiT-s" : "DiT-e", suffix: ".ckpt")
             return path
         case .pt:
             let path = checkpointDirectory + "/" + String(repeating: "0", count: max(0, 7 - String(trainer.stepsDone).count)) + "\(trainer.stepsDone).pt"
             do {
-                try TorchObjectWriter.write(torchCheckpoint(trainer, arguments: arguments), to: path)
+                try TorchObjectWriter.write(torchCheckpoint(trainer, state: state, arguments: arguments), to: path)
             } catch let error as CheckpointError {
                 throw TrainingError("cannot write checkpoint \(path): \(error.message); earlier checkpoints are intact")
             }
@@ -95,14 +98,14 @@ public struct TrainingCheckpoints {
         }
     }
 
-    private func writeResume(_ trainer: Trainer, epoch: Int) throws {
+    private func writeResume(_ trainer: Trainer, state: TrainingState, epoch: Int) throws {
         let layout = trainer.layout
         var tensors: [NamedTensor] = []
         tensors += layout.views.map { NamedTensor(name: "network." + mindoneName($0.name), tensor: FlatTensors.tensor(trainer.parameters, $0)) }
-        tensors += layout.views.map { NamedTensor(name: "adam_m.network." + mindoneName($0.name), tensor: FlatTensors.tensor(trainer.optimizerState.firstMoment, $0)) }
-        tensors += layout.views.map { NamedTensor(name: "adam_v.network." + mindoneName($0.name), tensor: FlatTensors.tensor(trainer.optimizerState.secondMoment, $0)) }
-        tensors.append(NamedTensor(name: "global_step", tensor: FlatTensors.scalar(Int32(trainer.optimizerState.step), dtype: .i32, shape: [1])))
-        if let ema = trainer.ema {
+        tensors += layout.views.map { NamedTensor(name: "adam_m.network." + mindoneName($0.name), tensor: FlatTensors.tensor(state.optimizerState.firstMoment, $0)) }
+        tensors += layout.views.map { NamedTensor(name: "adam_v.network." + mindoneName($0.name), tensor: FlatTensors.tensor(state.optimizerState.secondMoment, $0)) }
+        tensors.append(NamedTensor(name: "global_step", tensor: FlatTensors.scalar(Int32(state.optimizerState.step), dtype: .i32, shape: [1])))
+        if let ema = state.ema {
             tensors += layout.views.map { NamedTensor(name: "ema.network." + mindoneName($0.name), tensor: FlatTensors.tensor(ema.weights, $0)) }
             tensors.append(NamedTensor(name: "updates", tensor: FlatTensors.scalar(Float(ema.updates), dtype: .f32)))
         }
@@ -112,19 +115,19 @@ public struct TrainingCheckpoints {
     }
 
     /// The official `{model, ema, opt, args}` tree.
-    func torchCheckpoint(_ trainer: Trainer, arguments: [(String, String)]) -> Node {
+    func torchCheckpoint(_ trainer: Trainer, state: TrainingState, arguments: [(String, String)]) -> Node {
         let layout = trainer.layout
         let recipe = trainer.options.recipe
         func stateDict(_ buffer: [Float]) -> Node {
             .dict(layout.views.map { (key: .string($0.name), value: .tensor(FlatTensors.tensor(buffer, $0))) })
         }
-        var state: [(key: Node, value: Node)] = []
-        if trainer.optimizerState.step > 0 {
+        var perParameter: [(key: Node, value: Node)] = []
+        if state.optimizerState.step > 0 {
             for (index, view) in layout.views.enumerated() where view.trainable {
-                state.append((key: .int(Int64(index)), value: .dict([
-                    (key: .string("step"), value: .tensor(FlatTensors.scalar(Float(trainer.optimizerState.step), dtype: .f32))),
-                    (key: .string("exp_avg"), value: .tensor(FlatTensors.tensor(trainer.optimizerState.firstMoment, view))),
-                    (key: .string("exp_avg_sq"), value: .tensor(FlatTensors.tensor(trainer.optimizerState.secondMoment, view))),
+                perParameter.append((key: .int(Int64(index)), value: .dict([
+                    (key: .string("step"), value: .tensor(FlatTensors.scalar(Float(state.optimizerState.step), dtype: .f32))),
+                    (key: .string("exp_avg"), value: .tensor(FlatTensors.tensor(state.optimizerState.firstMoment, view))),
+                    (key: .string("exp_avg_sq"), value: .tensor(FlatTensors.tensor(state.optimizerState.secondMoment, view))),
                 ])))
             }
         }
@@ -146,14 +149,14 @@ public struct TrainingCheckpoints {
         args += [
             (key: .string("train_steps"), value: .int(Int64(trainer.stepsDone))),
             (key: .string("epoch"), value: .int(Int64(trainer.epoch(ofStep: max(trainer.stepsDone - 1, 0)) + 1))),
-            (key: .string("ema_updates"), value: .int(Int64(trainer.ema?.updates ?? 0))),
+            (key: .string("ema_updates"), value: .int(Int64(state.ema?.updates ?? 0))),
             (key: .string("recipe"), value: .string(recipe.name.rawValue)),
             (key: .string("optimizer"), value: .string(recipe.optimizer.rawValue)),
         ]
         return .dict([
             (key: .string("model"), value: stateDict(trainer.parameters)),
-            (key: .string("ema"), value: stateDict(trainer.ema?.weights ?? trainer.parameters)),
-            (key: .string("opt"), value: .dict([(key: .string("state"), value: .dict(state)),
+            (key: .string("ema"), value: stateDict(state.ema?.weights ?? trainer.parameters)),
+            (key: .string("opt"), value: .dict([(key: .string("state"), value: .dict(perParameter)),
                                                  (key: .string("param_groups"), value: .list([group]))])),
             (key: .string("args"), value: .dict(args)),
         ])

@@ -9,11 +9,12 @@ struct RunFolder {
     /// The checkpoint to resume from, if any.
     let resumeFrom: String?
 
-    init(outputPath: String, timestamped: Bool, resume: String, format: TrainingOptions.CheckpointFormat) throws {
+    /// `started`: when the run began (the same instant on every rank), named in the folder.
+    init(outputPath: String, timestamped: Bool, resume: String, format: TrainingOptions.CheckpointFormat, started: Date = Date()) throws {
         let base = outputPath.hasSuffix("/") && outputPath.count > 1 ? String(outputPath.dropLast()) : outputPath
         switch resume.lowercased() {
         case "false", "":
-            path = timestamped ? base + "/" + RunFolder.timestamp() : base
+            path = timestamped ? base + "/" + RunFolder.timestamp(started) : base
             resumeFrom = nil
         case "true":
             let candidates = timestamped
@@ -34,16 +35,16 @@ struct RunFolder {
             if parentName == "ckpt" || parentName == "checkpoints" {
                 path = (parent as NSString).deletingLastPathComponent
             } else {
-                path = timestamped ? base + "/" + RunFolder.timestamp() : base
+                path = timestamped ? base + "/" + RunFolder.timestamp(started) : base
             }
             resumeFrom = resume
         }
     }
 
-    static func timestamp() -> String {
+    static func timestamp(_ date: Date) -> String {
         let formatter = DateFormatter()
         formatter.dateFormat = "yyyy-MM-dd'T'HH-mm-ss"
         formatter.locale = Locale(identifier: "en_US_POSIX")
-        return formatter.string(from: Date())
+        return formatter.string(from: date)
     }
 }

@@ -96,7 +96,9 @@ enum TrainSettings {
                            help: "Inject every random draw from a safetensors file (t.{k}, noise.{k}, drop.{k}, vae_noise.{k}, flip.{k}) for parity runs."),
         SettingDeclaration("sample_every", .int, default: .int(0), help: "Every N steps write a sample grid of the EMA weights (needs a VAE)."),
         SettingDeclaration("sample_labels", .intList, default: .none, help: "Labels of the sample grid (default: up to 10 classes from 0)."),
-        SettingDeclaration("use_parallel", .bool, default: .bool(false), help: "Data-parallel over MPI ranks (launch with mpirun)."),
+        SettingDeclaration("use_parallel", .bool, default: .bool(false), help: "Data-parallel over MPI ranks (launch with mpirun; docs/distributed.md)."),
+        SettingDeclaration("zero_stage", .int, default: .none,
+                           help: "With use_parallel: 1 shards the AdamW moments and EMA over the ranks (ZeRO-1, default with > 1 process), 0 replicates them."),
         SettingDeclaration("threads", .int, default: .none, help: "Worker threads (default: DITPORT_THREADS or all cores)."),
         SettingDeclaration("quiet", .bool, default: .bool(false), help: "No progress bar or log lines."),
     ]

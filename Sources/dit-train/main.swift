@@ -1,21 +1,43 @@
 import CLISupport
+import Distributed
+import DistributedTraining
 import Foundation
 import Kernels
 import Models
 import Training
 
-/// `dit-train`: official / MindONE DiT training on the CPU (docs/training.md). Settings: TrainSettings.
+/// `dit-train`: official / MindONE DiT training on the CPU (docs/training.md), alone or data-parallel
+/// under `mpirun ... --use_parallel True` (docs/distributed.md). Settings: TrainSettings.
 runReportingErrors {
     let settings = try TrainSettings.tool.resolve(Array(CommandLine.arguments.dropFirst()))
-    let quiet = settings.bool("quiet")
+    // Before MPI_Init: the launcher is recognised by its environment.
+    let launch = LaunchEnvironment.detect()
+    let communicator = DistributedLaunch.start(useParallel: settings.bool("use_parallel"), tool: "dit-train",
+                                               example: "mpirun -n 2 dit-train -c CONFIG --use_parallel True")
+    let alone = communicator is SingleProcessCommunicator
+    do {
+        try train(settings, communicator: communicator, launch: launch)
+        communicator.finalize()
+    } catch {
+        if alone { throw error }
+        communicator.abort("\(error)")  // one line naming the rank; every rank ends, none hangs
+    }
+}
+
+func train(_ settings: ResolvedSettings, communicator: Communicator, launch: LaunchEnvironment) throws {
+    let rank = communicator.rank, world = communicator.size
+    let quiet = settings.bool("quiet") || rank != 0
     let log: (String) -> Void = { if !quiet { print($0) } }
     settings.notes.forEach { log("note: " + $0) }
-    if let threads = settings.optionalInt("threads") { Parallel.threadCount = max(1, threads) }
+    if let threads = settings.optionalInt("threads") {
+        Parallel.threadCount = max(1, threads)
+    } else if launch.isLaunched && ProcessInfo.processInfo.environment["DITPORT_THREADS"] == nil {
+        // Processes sharing a host share its cores.
+        Parallel.threadCount = DistributedLaunch.threadsPerProcess(cores: ProcessInfo.processInfo.activeProcessorCount,
+                                                                    localSize: launch.localSize ?? world)
+    }
     guard settings.string("condition") == "class" else {
         throw Failure("condition '\(settings.string("condition"))' is not supported: DiT is class-conditional (condition: class)")
-    }
-    if settings.bool("use_parallel") {
-        throw Failure("use_parallel True: data-parallel training needs an MPI launch (mpirun -n N dit-train ...), which this build does not support yet")
     }
     let recipe = try RecipeSettings.recipe(settings)
     let seed = UInt64(truncatingIfNeeded: settings.int("seed"))
@@ -38,8 +60,11 @@ runReportingErrors {
         do { options.injectedNoise = try InjectedNoise(path: noise) } catch { throw Failure("noise: \(error)") }
     }
 
+    var startTime = [rank == 0 ? Date().timeIntervalSince1970.rounded(.down) : 0]  // [1] rank 0's clock on every rank
+    startTime.withUnsafeMutableBufferPointer { communicator.allreduceSum($0) }
     let run = try RunFolder(outputPath: settings.string("output_path"), timestamped: settings.bool("output_timestamp"),
-                            resume: settings.string("resume"), format: options.checkpointFormat)
+                            resume: settings.string("resume"), format: options.checkpointFormat,
+                            started: Date(timeIntervalSince1970: startTime[0]))
     options.outputPath = run.path
     options.arguments = settings.assignments.map { ($0.key, $0.value.displayText) }
 
@@ -47,21 +72,45 @@ runReportingErrors {
     model.notes.forEach { log("note: " + $0) }
     log("model: \(model.layout.config) — \(model.layout.views.count) tensors, \(model.layout.count) parameters; from \(model.origin)")
     let newFolder = !FileManager.default.fileExists(atPath: run.path)
-    do { try FileManager.default.createDirectory(atPath: run.path, withIntermediateDirectories: true) } catch {
-        throw Failure("cannot create the run folder \(run.path): \(error.localizedDescription)")
+    if rank == 0 {
+        do { try FileManager.default.createDirectory(atPath: run.path, withIntermediateDirectories: true) } catch {
+            throw Failure("cannot create the run folder \(run.path): \(error.localizedDescription)")
+        }
     }
-    let data: TrainingData
-    do { data = try TrainingData(settings: settings, runFolder: run.path, quiet: quiet, log: log) } catch {
-        if newFolder { try? FileManager.default.removeItem(atPath: run.path) }  // no output from a run that never started
-        throw error
+    // Rank 0 encodes the images (if any) into the run folder; the others then open what it wrote.
+    var opened: TrainingData? = nil
+    if rank == 0 {
+        do { opened = try TrainingData(settings: settings, runFolder: run.path, quiet: quiet, log: log) } catch {
+            if newFolder { try? FileManager.default.removeItem(atPath: run.path) }  // no output from a run that never started
+            throw error
+        }
     }
+    communicator.barrier()
+    if rank != 0 { opened = try TrainingData(settings: settings, runFolder: run.path, quiet: true, log: { _ in }) }
+    let data = opened!
     options.useFlippedLatents = data.flip
     log("data: \(data.description); random flips \(data.flip ? "on" : "off")")
     let computer = try DiTGradients(layout: model.layout, heads: model.heads)
+    var initial = model.parameters  // [layout.count]: rank 0's weights on every rank
+    initial.withUnsafeMutableBufferPointer { communicator.broadcast($0, root: 0) }
+    let zeroStage = settings.optionalInt("zero_stage") ?? (world > 1 ? 1 : 0)
+    guard zeroStage == 0 || zeroStage == 1 else { throw Failure("zero_stage must be 0 (replicated) or 1 (sharded optimizer state and EMA), got \(zeroStage)") }
+    let reducer: GradientReducer?
+    if world == 1 {
+        reducer = nil
+    } else if zeroStage == 1 {
+        reducer = ZeROUpdate(communicator: communicator, layout: model.layout, recipe: recipe, initialParameters: initial)
+    } else {
+        reducer = CommunicatorReducer(communicator: communicator)
+    }
     let trainer: Trainer
-    do { trainer = try Trainer(computer: computer, cache: data.cache, initialParameters: model.parameters, options: options) } catch {
-        if newFolder { try? FileManager.default.removeItem(atPath: run.path) }
+    do { trainer = try Trainer(computer: computer, cache: data.cache, initialParameters: initial, options: options, reducer: reducer) } catch {
+        if newFolder && rank == 0 { try? FileManager.default.removeItem(atPath: run.path) }
         throw error
+    }
+    if world > 1 {
+        log("data-parallel: \(world) processes × \(Parallel.threadCount) threads, \(zeroStage == 1 ? "ZeRO-1 (AdamW moments and EMA sharded)" : "replicated optimizer state"); "
+            + "global batch \(world) × \(options.batchSize) × \(recipe.gradientAccumulationSteps); only rank 0 writes")
     }
     let checkpoints = try TrainingCheckpoints(outputPath: run.path, format: options.checkpointFormat,
                                               maxKeep: options.checkpointMaxKeep, layout: model.layout)
@@ -74,10 +123,10 @@ runReportingErrors {
         + "seed \(seed), \(options.injectedNoise.map { "randomness injected from \($0.path)" } ?? "per-sample randomness from the seed"); float32 on \(Parallel.threadCount) threads")
     log("run folder: \(run.path) (\(options.checkpointFormat == .ckpt ? "MindONE ckpt/" : "official checkpoints/"))")
 
-    let lossLog = try LossLog(folder: run.path, resumedAtStep: trainer.stepsDone)
+    let lossLog: LossLog? = rank == 0 ? try LossLog(folder: run.path, resumedAtStep: trainer.stepsDone) : nil
     let sampleEvery = settings.int("sample_every")
     var grid: SampleGrid? = nil
-    if sampleEvery > 0 {
+    if sampleEvery > 0 && rank == 0 {
         let vaePath = settings.string("vae_checkpoint")
         let vae: AutoencoderKL
         do { vae = try AutoencoderKL(path: vaePath) } catch { throw Failure("sample_every needs vae_checkpoint: \(vaePath): \(error)") }
@@ -95,23 +144,31 @@ runReportingErrors {
         let record: StepRecord
         do { record = try trainer.step() } catch {
             progress.finishLine()
-            try? lossLog.drawPicture()
+            try? lossLog?.drawPicture()
             throw Failure("\(error)" + (lastSaved.map { " (last checkpoint: \($0))" } ?? ""))
         }
-        try lossLog.append(record)
+        try lossLog?.append(record)
         progress.update(record)
         let interval = options.checkpointInterval
         let due = options.stepMode ? trainer.stepsDone % interval == 0 : trainer.atEpochEnd && (record.epoch % interval == 0)
         if due || trainer.isFinished {
-            lastSaved = try checkpoints.save(trainer, epochLabel: record.epoch, stepMode: options.stepMode, arguments: options.arguments)
-            try lossLog.drawPicture()
-            if !progressIsOnTerminal(quiet) { log("saved \(lastSaved!)") }
+            let state = trainer.fullState()  // every rank: gathers ZeRO shards
+            if rank == 0 {
+                lastSaved = try checkpoints.save(trainer, state: state, epochLabel: record.epoch, stepMode: options.stepMode, arguments: options.arguments)
+                try lossLog?.drawPicture()
+                if !progressIsOnTerminal(quiet) { log("saved \(lastSaved!)") }
+            }
+            communicator.barrier()  // a checkpoint counts once rank 0 has written it and every rank got here
         }
-        if let grid, sampleEvery > 0, trainer.stepsDone % sampleEvery == 0 || trainer.isFinished {
-            let file = try grid.write(weights: trainer.ema?.weights ?? trainer.parameters, layout: model.layout, step: trainer.stepsDone, runFolder: run.path)
-            if !progressIsOnTerminal(quiet) { log("sample grid: \(file)") }
+        if sampleEvery > 0, trainer.stepsDone % sampleEvery == 0 || trainer.isFinished {
+            let ema = reducer is ShardedUpdate ? trainer.fullState().ema : trainer.ema  // every rank: gathers ZeRO shards
+            if let grid {
+                let file = try grid.write(weights: ema?.weights ?? trainer.parameters, layout: model.layout, step: trainer.stepsDone, runFolder: run.path)
+                if !progressIsOnTerminal(quiet) { log("sample grid: \(file)") }
+            }
         }
     }
+    guard let lossLog else { return }
     try lossLog.drawPicture()
     let curve = lossLog.sparkline()
     if !curve.isEmpty { log("loss curve: " + curve) }

@@ -124,7 +124,6 @@ final class TrainCLITests: XCTestCase {
         try "model_name: \"DiT-XL/2\"\nlearning_rate_typo: 1e-4\n".write(toFile: yaml, atomically: true, encoding: .utf8)
         let cases: [([String], String)] = [
             (["-c", yaml], "learning_rate_typo"),
-            (["--use_parallel", "True", "--latent_cache", cache], "use_parallel"),
             (["--output_path", dir + "/o"], "models/DiT-XL-2-256x256.ckpt (the default; give --dit_checkpoint \"\" to start from random weights)"),
             (TrainCLITests.tinyModel + ["--data_path", dir + "/missing", "--output_path", dir + "/o"], dir + "/missing"),
             (TrainCLITests.tinyModel + ["--latent_cache", cache, "--image_size", "128", "--output_path", dir + "/o"], "was made at image_size 64, this run uses 128"),
