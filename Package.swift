@@ -53,7 +53,7 @@ let package = Package(
         // Run under mpirun by DistributedTests and scripts/bench/allreduce.sh: collectives, failure modes, timings.
         .executableTarget(name: "mpi-selftest", dependencies: ["Distributed"]),
         // Data-parallel training over a Communicator: replicated (CommunicatorReducer) and ZeRO-1 (ZeROUpdate).
-        .target(name: "DistributedTraining", dependencies: ["Distributed", "Training"]),
+        .target(name: "DistributedTraining", dependencies: ["Distributed", "Training", "Kernels"]),
         .executableTarget(name: "mpi-train-selftest", dependencies: ["DistributedTraining", "Distributed", "Training", "Datasets", "NameMaps"]),
         // Shared by the executables: declared settings (YAML, both flag spellings, --help), progress line,
         // error reporting, the dit-convert/vae-convert command.

@@ -1,4 +1,5 @@
 import Distributed
+import Kernels
 import Training
 
 /// ZeRO-1 for `Trainer` (DeepSpeed stage 1; llm.c's `zero_stage=1`): each process keeps the optimizer
@@ -11,7 +12,8 @@ import Training
 /// (`GradientClipping.viewSquareSums`) is computed whole by its owner exactly as the replicated norm
 /// computes it, and the per-tensor terms are gathered and summed in tensor order
 /// (`GradientClipping.norm`); clipping, both optimizers and the EMA are elementwise. The
-/// reduce-scatter's sums are those of an allreduce (for two processes exactly `g₀ + g₁`).
+/// reduce-scatter's sums are those of an allreduce (for two processes exactly `g₀ + g₁`). With
+/// `DITPORT_PROFILE` set the collectives' wall time is added to `Profile` under "collective: …".
 public final class ZeROUpdate: ShardedUpdate {
     public let communicator: Communicator
     public let layout: ParameterLayout
@@ -70,18 +72,24 @@ public final class ZeROUpdate: ShardedUpdate {
 
     public func gatherLosses(_ losses: [Float]) -> [Float] { CommunicatorReducer.gather(losses, communicator) }
 
-    public func sumGradients(_ gradients: UnsafeMutableBufferPointer<Float>) { communicator.allreduceSum(gradients) }
+    public func sumGradients(_ gradients: UnsafeMutableBufferPointer<Float>) {
+        Profile.measure("collective: gradient allreduce") { communicator.allreduceSum(gradients) }
+    }
 
     public func update(gradients: UnsafeMutableBufferPointer<Float>, microBatches: Int, parameters: UnsafeMutableBufferPointer<Float>, lr: Double) -> Float {
         let own = shards.range(of: rank)
-        shardGradients.withUnsafeMutableBufferPointer { communicator.reduceScatterSum(UnsafeBufferPointer(gradients), layout: shards, into: $0) }
+        Profile.measure("collective: gradient reduce-scatter") {
+            shardGradients.withUnsafeMutableBufferPointer { communicator.reduceScatterSum(UnsafeBufferPointer(gradients), layout: shards, into: $0) }
+        }
         if microBatches > 1 {
             let divisor = Float(microBatches)
             shardGradients.withUnsafeMutableBufferPointer { g in for i in 0..<g.count { g[i] /= divisor } }
         }
         let mine = shardGradients.withUnsafeBufferPointer { GradientClipping.viewSquareSums($0, layout: shardLayout) }  // [own trainable views]
         var all = [Float](repeating: 0, count: normShards.count)  // [trainable views]
-        mine.withUnsafeBufferPointer { m in all.withUnsafeMutableBufferPointer { communicator.allGather(m, layout: normShards, into: $0) } }
+        Profile.measure("collective: norm all-gather") {
+            mine.withUnsafeBufferPointer { m in all.withUnsafeMutableBufferPointer { communicator.allGather(m, layout: normShards, into: $0) } }
+        }
         let norm = GradientClipping.norm(viewSquareSums: all)
         guard norm.isFinite else { return norm }
         if recipe.clipGradients {
@@ -93,7 +101,9 @@ public final class ZeROUpdate: ShardedUpdate {
         optimizer.step(parameters: &shardParameters, gradients: shardGradients, state: &state, lr: lr, layout: shardLayout)
         ema?.update(from: shardParameters)
         for i in 0..<own.count { parameters[own.lowerBound + i] = shardParameters[i] }
-        communicator.allGather(UnsafeBufferPointer(rebasing: parameters[own]), layout: shards, into: parameters)
+        Profile.measure("collective: parameter all-gather") {
+            communicator.allGather(UnsafeBufferPointer(rebasing: parameters[own]), layout: shards, into: parameters)
+        }
         return norm
     }
 

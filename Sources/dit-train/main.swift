@@ -140,6 +140,7 @@ func train(_ settings: ResolvedSettings, communicator: Communicator, launch: Lau
 
     let progress = TrainingProgress(total: trainer.totalSteps, firstStep: trainer.stepsDone, logInterval: settings.int("log_interval"), quiet: quiet)
     var lastSaved: String? = nil
+    let profile = StepProfile()
     while !trainer.isFinished {
         let record: StepRecord
         do { record = try trainer.step() } catch {
@@ -147,6 +148,7 @@ func train(_ settings: ResolvedSettings, communicator: Communicator, launch: Lau
             try? lossLog?.drawPicture()
             throw Failure("\(error)" + (lastSaved.map { " (last checkpoint: \($0))" } ?? ""))
         }
+        profile.record(stepSeconds: record.seconds)
         try lossLog?.append(record)
         progress.update(record)
         let interval = options.checkpointInterval
@@ -168,6 +170,7 @@ func train(_ settings: ResolvedSettings, communicator: Communicator, launch: Lau
             }
         }
     }
+    if let line = profile.report(rank: rank, world: world) { FileHandle.standardError.write((line + "\n").data(using: .utf8)!) }
     guard let lossLog else { return }
     try lossLog.drawPicture()
     let curve = lossLog.sparkline()
