@@ -8,8 +8,8 @@ import Training
 struct ModelSetup {
     let layout: ParameterLayout
     let heads: Int
-    /// Initial parameters.  // [layout.count]
-    let parameters: [Float]
+    /// Initial parameters (the caller may take them and leave this empty, so no copy outlives the start).  // [layout.count]
+    var parameters: [Float]
     /// Where the parameters came from, for the log.
     let origin: String
     /// Things the user should know (printed as note lines).

@@ -68,7 +68,7 @@ func train(_ settings: ResolvedSettings, communicator: Communicator, launch: Lau
     options.outputPath = run.path
     options.arguments = settings.assignments.map { ($0.key, $0.value.displayText) }
 
-    let model = try ModelSetup(settings: settings, trainPosEmbed: recipe.trainPosEmbed, seed: seed)
+    var model = try ModelSetup(settings: settings, trainPosEmbed: recipe.trainPosEmbed, seed: seed)
     model.notes.forEach { log("note: " + $0) }
     log("model: \(model.layout.config) — \(model.layout.views.count) tensors, \(model.layout.count) parameters; from \(model.origin)")
     let newFolder = !FileManager.default.fileExists(atPath: run.path)
@@ -92,6 +92,7 @@ func train(_ settings: ResolvedSettings, communicator: Communicator, launch: Lau
     log("data: \(data.description); random flips \(data.flip ? "on" : "off")")
     let computer = try DiTGradients(layout: model.layout, heads: model.heads)
     var initial = model.parameters  // [layout.count]: rank 0's weights on every rank
+    model.parameters = []  // `initial` is now the only owner: no second copy of the model for the whole run
     initial.withUnsafeMutableBufferPointer { communicator.broadcast($0, root: 0) }
     let zeroStage = settings.optionalInt("zero_stage") ?? (world > 1 ? 1 : 0)
     guard zeroStage == 0 || zeroStage == 1 else { throw Failure("zero_stage must be 0 (replicated) or 1 (sharded optimizer state and EMA), got \(zeroStage)") }
@@ -108,6 +109,7 @@ func train(_ settings: ResolvedSettings, communicator: Communicator, launch: Lau
         if newFolder && rank == 0 { try? FileManager.default.removeItem(atPath: run.path) }
         throw error
     }
+    initial = []  // the trainer (and EMA) hold the weights from here on
     if world > 1 {
         log("data-parallel: \(world) processes × \(Parallel.threadCount) threads, \(zeroStage == 1 ? "ZeRO-1 (AdamW moments and EMA sharded)" : "replicated optimizer state"); "
             + "global batch \(world) × \(options.batchSize) × \(recipe.gradientAccumulationSteps); only rank 0 writes")
