@@ -100,13 +100,41 @@ public enum CheckpointScanner {
                 let looksNested = member.name.hasSuffix(".npy") || (payload.count >= 4 && payload[0] == 0x50 && payload[1] == 0x4B)
                 guard looksPickled || looksNested else { continue }
                 guard member.method == 0 else {
-                    add(.unreadable, "compressed zip member '\(member.name.prefix(120))' (method \(member.method)) was not inflated for scanning", label, base + member.localHeaderOffset)
+                    inflated(member, payload, name: name, base: base, label: label, depth: depth, pickled: looksPickled)
                     continue
                 }
                 if looksNested && !looksPickled {
                     buffer(payload, base: base + range.lowerBound, label: name, depth: depth + 1)
                 } else {
                     pickleStream(payload, base: base + range.lowerBound, label: name, depth: depth, maxPickles: 64)
+                }
+            }
+        }
+
+        /// Largest deflated member inflated for scanning (a `np.savez_compressed` object array or a
+        /// compressed `.pkl`); larger ones are reported unreadable rather than held in memory.
+        static let maxInflatedBytes = 1 << 30
+
+        /// Scans a deflated member after inflating it (bounded, exact size, CRC-checked). Offsets inside
+        /// it are member-relative: the location reads `MEMBER (inflated) byte N`.
+        private mutating func inflated(_ member: ScanZipDirectory.Member, _ payload: UnsafeRawBufferPointer, name: String,
+                                       base: Int, label: String, depth: Int, pickled: Bool) {
+            let shown = member.name.prefix(120)
+            guard member.method == 8, member.uncompressedSize <= Walk.maxInflatedBytes else {
+                let why = member.method == 8 ? "inflates to \(member.uncompressedSize) bytes, over the scan limit" : "uses method \(member.method)"
+                return add(.unreadable, "compressed zip member '\(shown)' \(why); not inflated for scanning", label, base + member.localHeaderOffset)
+            }
+            let bytes: [UInt8]
+            do {
+                bytes = try ZipInflate.inflate(payload, size: member.uncompressedSize, crc: member.crc32, name: String(shown), offset: base + member.localHeaderOffset)
+            } catch {
+                return add(.unreadable, (error as? CheckpointError)?.message ?? "\(error)", label, base + member.localHeaderOffset)
+            }
+            bytes.withUnsafeBytes { raw in
+                if pickled {
+                    pickleStream(raw, base: 0, label: name + " (inflated)", depth: depth, maxPickles: 64)
+                } else {
+                    buffer(raw, base: 0, label: name + " (inflated)", depth: depth + 1)
                 }
             }
         }
@@ -199,7 +227,7 @@ final class ScanSemantics: UnpicklerSemantics {
     func reduce(_ callable: UnpickledValue, _ args: UnpickledTuple, offset: Int) throws -> UnpickledValue {
         if case .global(let g) = callable {
             if g.fullName == "_codecs.encode", let bytes = try? TorchPickleSemantics.latin1Bytes(args, offset: offset) { return bytes }
-            if g.fullName == "torch.storage._load_from_bytes", case .bytes(let nested)? = args.items.first { nestedArchives.append(nested) }
+            if g.fullName == "torch.storage._load_from_bytes", let nested = args.items.first?.byteContents { nestedArchives.append(nested) }
             // Containers keep their type so that the SETITEMS / ADDITEMS after them still run.
             if g.fullName == "collections.OrderedDict" { return .dict(UnpickledDict(offset: offset)) }
             if g.fullName == "builtins.set" || g.fullName == "builtins.frozenset" { return .set(UnpickledSet(offset: offset)) }
