@@ -82,6 +82,10 @@ public enum CheckpointScanner {
 
         private mutating func zip(_ directory: ScanZipDirectory, _ bytes: UnsafeRawBufferPointer, base: Int, label: String, depth: Int) {
             var seen = Set<String>()
+            // Outside a torch archive (no data.pkl), any stored member that opens with PROTO 2-5 is scanned as
+            // a pickle whatever its name (a `data.txt` a custom loader unpickles). Inside one, tensor records
+            // are raw bytes that may start with 0x80 by chance, and torch.load unpickles only `*.pkl`.
+            let isTorchArchive = directory.members.contains { $0.name == "data.pkl" || $0.name.hasSuffix("/data.pkl") }
             for member in directory.members {
                 let name = label.isEmpty ? member.name : label + "/" + member.name
                 if !seen.insert(member.name).inserted {
@@ -96,7 +100,8 @@ public enum CheckpointScanner {
                 }
                 let payload = UnsafeRawBufferPointer(rebasing: bytes[range])
                 // torch.load unpickles `*.pkl` members; tensor records (data/N) are raw bytes, never unpickled.
-                let looksPickled = member.name.hasSuffix(".pkl") || member.name.hasSuffix(".pickle")
+                let opensWithProto = member.method == 0 && payload.count >= 2 && payload[0] == 0x80 && (2...5).contains(payload[1])
+                let looksPickled = member.name.hasSuffix(".pkl") || member.name.hasSuffix(".pickle") || (!isTorchArchive && opensWithProto)
                 let looksNested = member.name.hasSuffix(".npy") || (payload.count >= 4 && payload[0] == 0x50 && payload[1] == 0x4B)
                 guard looksPickled || looksNested else { continue }
                 guard member.method == 0 else {
