@@ -26,6 +26,7 @@ import os
 import pickle
 import pickletools
 import random
+import resource
 import struct
 import subprocess
 import sys
@@ -433,6 +434,11 @@ def main():
     parser.add_argument("--record", help="with --replay: write CPython's verdicts ({file name: canonical text or null}) as JSON here")
     args = parser.parse_args()
     sys.setrecursionlimit(5000)
+    # The C unpickler sizes its memo array by the largest index (LONG_BINPUT 2^31 asks for 16 GiB and
+    # zero-fills it); under overcommit that succeeds and takes the machine's memory. Cap the address
+    # space so such inputs raise MemoryError ("no verdict from C") instead of summoning the OOM killer.
+    limit = int(os.environ.get("PDIFF_ADDRESS_SPACE_GB", "6")) << 30
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     vm = SwiftVM(args.binary)
     if args.replay:
         inputs = [open(p, "rb").read() for p in args.replay]
