@@ -26,6 +26,7 @@ import os
 import pickle
 import pickletools
 import random
+import resource
 import struct
 import subprocess
 import sys
@@ -73,22 +74,25 @@ class Refused(Exception):
 
 
 # --- inert objects ----------------------------------------------------------------------------------
-class G:
-    __slots__ = ("full",)
+class GMeta(type):
+    """Placeholders for allowlisted globals are classes (instances of this metaclass), as real
+    allowlisted globals used with NEWOBJ are: the C unpickler's NEWOBJ requires a type
+    (`PyType_Check`), the pure-Python one calls `cls.__new__(cls, *args)` on anything."""
 
-    def __new__(klass, *args):
-        if isinstance(klass, G):  # NEWOBJ: cls.__new__(cls, *args) with cls a G instance
-            return Call("N", klass, args)
-        return object.__new__(klass)
+    def __call__(cls, *args):  # REDUCE: calling the placeholder records the call
+        return Call("R", cls, args)
 
-    def __init__(self, full):
-        self.full = full
+    @property
+    def __dict__(cls):  # BUILD on a placeholder: no instance dict, as before (no attributes to set)
+        raise AttributeError("inert placeholder has no __dict__")
 
-    def __call__(self, *args):
-        return Call("R", self, args)
-
-    def __reduce__(self):
+    def __reduce__(cls):
         raise TypeError("inert")
+
+
+def G(full):
+    """The inert placeholder for the global `full` (NEWOBJ on it records an "N" call)."""
+    return GMeta(full, (), {"__slots__": (), "full": full, "__new__": lambda klass, *args: Call("N", klass, args)})
 
 
 class Call:
@@ -137,9 +141,20 @@ def _refuse(self):
     raise Refused("opcode refused by the project")
 
 
+def _reduce_with_tuple(self):
+    """REDUCE as the C unpickler does it: the arguments must be a tuple (PyObject_CallObject raises
+    "argument list must be a tuple"); the pure-Python one calls func(*args) with any iterable. Where the
+    C unpickler gives no verdict (MemoryError on a huge memo index) the pure-Python verdict alone would
+    otherwise accept what C refuses (fixtures/adversarial/pickle-differential/0011, 0016)."""
+    if not isinstance(self.stack[-1], tuple):
+        raise Refused("REDUCE arguments are not a tuple (the C unpickler refuses them)")
+    pickle._Unpickler.load_reduce(self)
+
+
 PyOracle.dispatch = dict(pickle._Unpickler.dispatch)
 for code in REFUSED_OPCODES:
     PyOracle.dispatch[code[0]] = _refuse
+PyOracle.dispatch[pickle.REDUCE[0]] = _reduce_with_tuple
 
 
 # --- canonical form (Sources/Checkpoint/Pickle/PickleDifferential.swift, CanonicalPrinter) ---------
@@ -196,7 +211,7 @@ class Printer:
             self.emit("s" + v.encode("utf-8").hex())
         elif isinstance(v, (bytes, bytearray)):
             self.emit("b" + bytes(v).hex())
-        elif isinstance(v, G):
+        elif isinstance(v, GMeta):
             self.emit("g" + v.full)
         elif isinstance(v, tuple):
             self.emit("(")
@@ -416,8 +431,14 @@ def main():
     parser.add_argument("--binary", default=os.path.join(ROOT, ".build/debug/fuzz-pickle-differential"))
     parser.add_argument("--out", default=os.path.join(ROOT, "fuzz-work/pickle-differential"))
     parser.add_argument("--replay", nargs="*", help="compare these files only")
+    parser.add_argument("--record", help="with --replay: write CPython's verdicts ({file name: canonical text or null}) as JSON here")
     args = parser.parse_args()
     sys.setrecursionlimit(5000)
+    # The C unpickler sizes its memo array by the largest index (LONG_BINPUT 2^31 asks for 16 GiB and
+    # zero-fills it); under overcommit that succeeds and takes the machine's memory. Cap the address
+    # space so such inputs raise MemoryError ("no verdict from C") instead of summoning the OOM killer.
+    limit = int(os.environ.get("PDIFF_ADDRESS_SPACE_GB", "6")) << 30
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     vm = SwiftVM(args.binary)
     if args.replay:
         inputs = [open(p, "rb").read() for p in args.replay]
@@ -425,6 +446,11 @@ def main():
             expected = oracle_verdict(data)
             status = "agree" if verdict_text(line) == expected else "DISAGREE"
             print(f"{path}: {status}\n  swift:  {line[:300]}\n  python: {str(expected)[:300]}")
+        if args.record:
+            import json
+            with open(args.record, "w") as f:
+                json.dump({os.path.basename(p): oracle_verdict(d) for p, d in zip(args.replay, inputs)}, f, indent=1, sort_keys=True)
+                f.write("\n")
         return
     seeds = []
     for path in sorted(glob.glob(os.path.join(ROOT, "fixtures/**/*"), recursive=True)):

@@ -6,9 +6,10 @@ only written with pickle/zipfile and read by the scanners) in the carriers the p
 REDUCE of os.system / posix.system / subprocess.Popen / builtins.exec / eval / getattr / __import__ /
 runpy._run_code / webbrowser.open / operator.attrgetter / socket.create_connection / pip.main, via
 GLOBAL and STACK_GLOBAL, protocols 0-5, bare pickles, torch zips (data.pkl), legacy torch streams,
-a payload after STOP, duplicate zip members, numpy object arrays, a nested torch.save in bytes, and
+a payload after STOP, duplicate zip members, numpy object arrays (.npy, and .npz members stored and
+deflated), a nested torch.save in bytes, and
 this project's FRAME-straddle fixtures. Benign files: state dicts written by torch.save (zip and
-legacy, protocols 2-5), pickle.dump of numpy state dicts, np.save arrays, and the repo's own torch
+legacy, protocols 2-5), pickle.dump of numpy state dicts, np.save / np.savez / np.savez_compressed arrays, and the repo's own torch
 fixtures.
 
 Usage: security_corpus.py OUT_DIR --ckpt PATH [--scanners-venv /root/scanners-venv]
@@ -109,6 +110,16 @@ def build(out):
         f.seek(header_end)
         f.write(global_call("os", "system", COMMAND))
         f.truncate()
+    with open(f"{mal}/object_array.npy", "rb") as f:
+        payload_npy = f.read()
+    plain = io.BytesIO()
+    np.save(plain, np.ones(3, np.float32))
+    for name, method in (("object_member.npz", zipfile.ZIP_STORED), ("object_member_compressed.npz", zipfile.ZIP_DEFLATED)):
+        with zipfile.ZipFile(f"{mal}/{name}", "w", method) as z:  # np.savez layout, one member an object array
+            z.writestr("weight.npy", plain.getvalue())
+            z.writestr("objects.npy", payload_npy)
+    with zipfile.ZipFile(f"{mal}/pickle_in_txt_member.zip", "w") as z:  # picklescan's malicious1_wrong_ext layout
+        z.writestr("data.txt", global_call("os", "system", COMMAND, stack_global=True, proto=4))
     nested = legacy(global_call("os", "system", COMMAND))
     outer = b"\x80\x02ctorch.storage\n_load_from_bytes\n(C" + bytes([0]) + b"tR."
     outer = b"\x80\x02ctorch.storage\n_load_from_bytes\n(B" + struct.pack("<I", len(nested)) + nested + b"tR."
@@ -126,6 +137,9 @@ def build(out):
         with open(f"{ben}/numpy_state_p{proto}.pkl", "wb") as f:
             pickle.dump({"w": np.ones((2, 2), np.float32), "b": np.arange(3)}, f, protocol=proto)
     np.save(f"{ben}/latents.npy", np.zeros((2, 4), np.float16))
+    torch.save({"w": torch.tensor([0x80, 0x02, 0x63], dtype=torch.uint8)}, f"{ben}/proto_like_tensor.pt")  # data/0 opens like PROTO 2
+    np.savez(f"{ben}/arrays.npz", w=np.ones((2, 2), np.float32), b=np.arange(3))
+    np.savez_compressed(f"{ben}/arrays_compressed.npz", w=np.ones((2, 2), np.float32), b=np.arange(3))
     for path in glob.glob(os.path.join(ROOT, "fixtures/torch/*.pt")):
         shutil.copy(path, ben)
     return mal, ben
@@ -143,12 +157,34 @@ def flagged(scanner, path, venv):
     if scanner == "fickling":
         r = subprocess.run([f"{venv}/bin/fickling", "--check-safety", path], capture_output=True, text=True)
         return r.returncode != 0
-    if scanner == "torch.load(weights_only=True)":
-        code = "import sys, torch\ntry:\n    torch.load(sys.argv[1], weights_only=True)\nexcept Exception:\n    sys.exit(1)\n"
-        if path.endswith((".pkl", ".npy")):
-            code = code.replace("torch.load(sys.argv[1], weights_only=True)", "torch.load(sys.argv[1], weights_only=True)")
-        return subprocess.run([sys.executable, "-c", code, path], capture_output=True).returncode != 0
     raise ValueError(scanner)
+
+
+TORCH_LOADER = r"""
+import sys, torch
+for path in sys.stdin.read().splitlines():
+    try:
+        torch.load(path, weights_only=True, map_location="cpu")
+        print("loaded", path, flush=True)
+    except Exception as error:
+        print("refused", path, type(error).__name__, str(error).splitlines()[0][:160] if str(error) else "", flush=True)
+"""
+
+
+def torch_refusals(paths, python):
+    """The files torch.load(weights_only=True) refuses (raises on), all loaded in one process: the
+    weights_only unpickler never calls a global outside its allowlist, and every payload is an echo."""
+    r = subprocess.run([python, "-c", TORCH_LOADER], input="\n".join(paths), capture_output=True, text=True)
+    results = {}
+    for line in r.stdout.splitlines():
+        verdict, path = line.split(" ", 2)[:2]
+        results[path] = verdict == "refused"
+    missing = [p for p in paths if p not in results]
+    if missing:  # the loader process died (a crash is a refusal too): report and count it as refused
+        print(f"torch loader stopped before {missing[0]}: {r.stderr.strip()[-300:]}", file=sys.stderr)
+        results.update(torch_refusals(missing[1:], python) if len(missing) > 1 else {})
+        results[missing[0]] = True
+    return {p: results[p] for p in paths}
 
 
 def main():
@@ -157,19 +193,48 @@ def main():
     parser.add_argument("out")
     parser.add_argument("--ckpt", required=True)
     parser.add_argument("--scanners-venv", default="/root/scanners-venv")
+    parser.add_argument("--torch-python", default=sys.executable, help="python with torch 2.15 (the fixture venv)")
+    parser.add_argument("--extra", action="append", default=[],
+                        help="LABEL=DIR: also score DIR/malicious and DIR/benign (e.g. the peers' own test files)")
+    parser.add_argument("--details", help="write per-file verdicts (TSV) here")
     ARGS = parser.parse_args()
     mal, ben = build(ARGS.out)
-    malicious, benign = sorted(glob.glob(mal + "/*")), sorted(glob.glob(ben + "/*"))
-    print(f"{len(malicious)} malicious, {len(benign)} benign files\n")
+    corpora = [("corpus (scripts/security_corpus.py)", sorted(glob.glob(mal + "/*")), sorted(glob.glob(ben + "/*")))]
+    for spec in ARGS.extra:
+        label, folder = spec.split("=", 1)
+        files = lambda kind: sorted(p for p in glob.glob(f"{folder}/{kind}/**/*", recursive=True) if os.path.isfile(p))
+        corpora.append((label, files("malicious"), files("benign")))
+    details = []
+    for title, malicious, benign in corpora:
+        details += score(title, malicious, benign)
+    if ARGS.details:
+        with open(ARGS.details, "w") as f:
+            f.write("corpus\tfile\tlabel\t" + "\t".join(SCANNERS) + "\n")
+            for row in details:
+                f.write("\t".join(row) + "\n")
+
+
+SCANNERS = ["ckpt scan", "picklescan", "modelscan", "fickling", "torch.load(weights_only=True)"]
+
+
+def score(title, malicious, benign):
+    """Prints one markdown table for a labelled set; returns per-file rows for --details."""
+    print(f"\n{title}: {len(malicious)} malicious, {len(benign)} benign files\n")
     print("| scanner | malicious flagged | benign flagged (false positives) | malicious missed |")
     print("|---|---|---|---|")
-    for scanner in ["ckpt scan", "picklescan", "modelscan", "fickling", "torch.load(weights_only=True)"]:
-        hits = [p for p in malicious if flagged(scanner, p, ARGS.scanners_venv)]
-        false = [p for p in benign if flagged(scanner, p, ARGS.scanners_venv)]
+    verdicts = {}
+    for scanner in SCANNERS:
+        if scanner.startswith("torch.load"):
+            verdicts[scanner] = torch_refusals(malicious + benign, ARGS.torch_python)
+        else:
+            verdicts[scanner] = {p: flagged(scanner, p, ARGS.scanners_venv) for p in malicious + benign}
+        hits = [p for p in malicious if verdicts[scanner][p]]
+        false = [p for p in benign if verdicts[scanner][p]]
         missed = sorted(set(malicious) - set(hits))
         names = ", ".join(os.path.basename(p) for p in missed[:8]) + (" …" if len(missed) > 8 else "")
         print(f"| {scanner} | {len(hits)}/{len(malicious)} | {len(false)}/{len(benign)} | {names} |", flush=True)
-
+    return [[title, p, "malicious" if p in malicious else "benign"] + ["flagged" if verdicts[n][p] else "passed" for n in SCANNERS]
+            for p in malicious + benign]
 
 if __name__ == "__main__":
     main()

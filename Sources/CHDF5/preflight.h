@@ -471,6 +471,24 @@ static inline int shim_preflight_in_child(const char *path, size_t data_budget, 
     return result;
 }
 
+/// Runs the same walk in THIS process (fuzzing only: nothing protects the caller from libhdf5 faults
+/// or loops), the report going through an unlinked temporary file instead of a pipe. Returns 0 when the
+/// walk finished and its report was read back, -4 when the report was too large or unreadable, -1 when
+/// no temporary file could be made.
+static inline int shim_preflight_in_process(const char *path, size_t data_budget, shim_preflight_output *output) {
+    output->bytes = NULL;
+    output->length = 0;
+    FILE *spool = tmpfile();
+    if (spool == NULL) return -1;
+    shim__preflight_report report = { fileno(spool), 0, 0, 0 };
+    shim__preflight(path, data_budget, &report);
+    if (report.failed || lseek(report.fd, 0, SEEK_SET) != 0) { fclose(spool); return -4; }
+    size_t capacity = 0;
+    int collected = shim__preflight_collect(report.fd, output, &capacity);
+    fclose(spool);
+    return collected == 1 ? 0 : -4;
+}
+
 /// The report limits for Swift (which cannot import the macros' casts).
 static inline int shim_preflight_max_output(void) { return (int)SHIM_PREFLIGHT_MAX_OUTPUT; }
 static inline int shim_preflight_max_attribute_bytes(void) { return (int)SHIM_PREFLIGHT_MAX_ATTRIBUTE_BYTES; }

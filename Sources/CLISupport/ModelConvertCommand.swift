@@ -79,7 +79,7 @@ public enum ModelConvertCommand {
         case .mindspore: return "mindone"
         case .safetensors: return "diffusers"
         case .torchZip, .torchLegacy: return family == .dit ? "official" : "ldm"
-        case .hdf5, .numpy, .pickle: return family.canonicalConvention
+        case .hdf5, .numpy, .numpyArchive, .pickle: return family.canonicalConvention
         }
     }
 }

@@ -47,6 +47,7 @@ public final class Checkpoint {
             case .safetensors: contents = try SafetensorsReader.read(file)
             case .hdf5: contents = try HDF5Reader.read(file)
             case .numpy: contents = try NumpyFileReader.read(file)
+            case .numpyArchive: contents = try NumpyArchiveReader.read(file)
             case .pickle: contents = try BarePickleReader.read(file)
             }
             self.path = path

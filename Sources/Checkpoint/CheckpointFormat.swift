@@ -12,6 +12,8 @@ public enum CheckpointFormat: String, CaseIterable, Sendable {
     case hdf5
     /// numpy `.npy` (one array; `np.save`).
     case numpy
+    /// numpy `.npz` (a zip of `.npy` members; `np.savez`, `np.savez_compressed`); read only here.
+    case numpyArchive = "npz"
     /// A bare pickle (`pickle.dump` of a state dict of numpy arrays, `.pkl`); read only.
     case pickle
 
@@ -34,7 +36,17 @@ public enum CheckpointFormat: String, CaseIterable, Sendable {
             return zip(magic.indices, magic).allSatisfy { bytes[offset + $0] == $1 }
         }
         guard bytes.count > 0 else { throw CheckpointError("empty file") }
-        if starts(with: Array("PK\u{03}\u{04}".utf8)) || starts(with: Array("PK\u{05}\u{06}".utf8)) { return .torchZip }
+        if starts(with: Array("PK\u{03}\u{04}".utf8)) {
+            // np.savez's members are top-level `NAME.npy`; torch.save's first member is `ARCHIVE/data.pkl`.
+            let nameLength = bytes.count >= 28 ? Int(bytes[26]) | Int(bytes[27]) << 8 : 0
+            if nameLength > 4, bytes.count >= 30 + nameLength,
+               bytes[(30 + nameLength - 4)..<(30 + nameLength)].elementsEqual(".npy".utf8),
+               !bytes[30..<(30 + nameLength)].contains(UInt8(ascii: "/")) {
+                return .numpyArchive
+            }
+            return .torchZip
+        }
+        if starts(with: Array("PK\u{05}\u{06}".utf8)) { return .torchZip }
         if starts(with: NumpyFileReader.magic) { return .numpy }
         if starts(with: Array("PYTORCH1".utf8)) {
             throw CheckpointError("unsupported archive format from the PyTorch preview release (PYTORCH1)")

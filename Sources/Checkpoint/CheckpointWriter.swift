@@ -36,6 +36,7 @@ extension CheckpointFormat {
         case .safetensors: return SafetensorsWriter.self
         case .hdf5: return HDF5Writer.self
         case .numpy: return NumpyFileWriter.self
+        case .numpyArchive: return NumpyArchiveRefusingWriter.self
         case .pickle: return BarePickleWriter.self
         }
     }
@@ -63,5 +64,13 @@ public func writeCheckpoint(_ tensors: [NamedTensor], metadata: [String: String]
     } catch var error as CheckpointError {
         error.file = path
         throw error
+    }
+}
+
+/// `.npz` is read as a tensor store but not written through `writeCheckpoint` (the one-array FID
+/// archive has its own streaming writer); converting to it is refused with one line.
+enum NumpyArchiveRefusingWriter: CheckpointWriter {
+    static func write(_ tensors: [NamedTensor], metadata: [String: String], to path: String, options: WriterOptions) throws {
+        throw CheckpointError("writing .npz checkpoints is not supported (convert to .npy, .safetensors, .pt, .ckpt or .h5)", file: path)
     }
 }

@@ -42,6 +42,8 @@ public enum FuzzHarness {
         // A file that makes libhdf5 loop is refused when the HDF5 pre-pass times out; keep that well
         // under libFuzzer's -timeout=10 so it is an ordinary error, not a reported hang.
         HDF5Preflight.timeoutMilliseconds = 3_000
+        // scripts/fuzz.sh hdf5-inprocess: the HDF5 pre-pass runs in process (no fork per input).
+        HDF5Preflight.inProcess = getenv("DITPORT_FUZZ_HDF5_IN_PROCESS").map { String(cString: $0) == "1" } ?? false
         var argc = CommandLine.argc
         var argv = CommandLine.unsafeArgv
         let status = LLVMFuzzerRunDriver(&argc, &argv) { data, size in

@@ -20,6 +20,11 @@ public enum HDF5Preflight {
     /// 10 s, can shorten it). Set it only while no HDF5 file is being read.
     nonisolated(unsafe) public static var timeoutMilliseconds = 30_000
     static let dataBudget = 256 << 20
+    /// Fuzzing only (`scripts/fuzz.sh hdf5-inprocess`): run the pre-pass walk in this process instead of a
+    /// forked child, so an input costs no fork. A libhdf5 fault then takes the process down — libFuzzer's
+    /// fork mode records it and goes on; each such input is replayed afterwards through the normal,
+    /// forked reader, which must refuse it cleanly. Set it only while no HDF5 file is being read.
+    nonisolated(unsafe) public static var inProcess = false
 
     /// Runs the child over `path` and returns the variable-length string attribute values it read;
     /// throws when it could not get through the file. Caller holds the `HDF5Library` lock, so no other
@@ -27,7 +32,8 @@ public enum HDF5Preflight {
     static func check(path: String) throws -> HDF5PreflightStrings {
         var output = shim_preflight_output()
         defer { shim_preflight_output_free(&output) }
-        let outcome = shim_preflight_in_child(path, dataBudget, timeoutMilliseconds, &output)
+        let outcome = inProcess ? shim_preflight_in_process(path, dataBudget, &output)
+            : shim_preflight_in_child(path, dataBudget, timeoutMilliseconds, &output)
         switch outcome {
         case 0:
             return try HDF5PreflightStrings(parsing: UnsafeRawBufferPointer(start: output.bytes, count: output.length))

@@ -51,6 +51,14 @@ enum NumpyFileReader {
     }
 
     private static func tensor(_ file: MappedFile, _ header: Header) throws -> Tensor {
+        let range = header.dataOffset..<file.count
+        return try tensor(header, data: file.bytes(range), what: "npy") { MappedStorage(file: file, range: range) }
+    }
+
+    /// The tensor of a parsed `.npy` stream whose data bytes (after the header) are `data`; `inPlace`
+    /// makes the storage that reads them where they are (used unless they must be byte-swapped).
+    /// `what` names the stream in errors (`npy`, `npz member 'x.npy'`).
+    static func tensor(_ header: Header, data: UnsafeRawBufferPointer, what: String, inPlace: () -> TensorStorage) throws -> Tensor {
         let descr = header.descr
         if descr.hasSuffix("O") {
             throw CheckpointError("object array (dtype '\(descr)') refused: its data is a pickle (np.load(allow_pickle=False) refuses it too)", offset: 10)
@@ -59,18 +67,16 @@ enum NumpyFileReader {
             throw CheckpointError("numpy dtype '\(descr)' is not supported (only plain numeric dtypes)", offset: 10)
         }
         let byteCount = try Tensor.checkedByteCount(dtype: dtype, shape: header.shape)
-        let available = file.count - header.dataOffset
-        guard available == byteCount else {
-            throw CheckpointError("npy data holds \(available) bytes but \(descr) \(header.shape) needs \(byteCount)", offset: header.dataOffset)
+        guard data.count == byteCount else {
+            throw CheckpointError("\(what) data holds \(data.count) bytes but \(descr) \(header.shape) needs \(byteCount)", offset: header.dataOffset)
         }
-        let range = header.dataOffset..<file.count
         let storage: TensorStorage
         if descr.first == ">" && dtype.byteSize > 1 {
-            var data = Array(file.bytes(range))  // [Π shape × elsize] bytes, swapped to little-endian
-            TorchLazyBits.swapBytes(&data, dtype: dtype)
-            storage = OwnedStorage(data)
+            var swapped = Array(data)  // [Π shape × elsize] bytes, swapped to little-endian
+            TorchLazyBits.swapBytes(&swapped, dtype: dtype)
+            storage = OwnedStorage(swapped)
         } else {
-            storage = MappedStorage(file: file, range: range)
+            storage = inPlace()
         }
         guard header.fortranOrder, header.shape.count > 1 else { return try Tensor(dtype: dtype, shape: header.shape, storage: storage) }
         var strides: [Int] = []  // column-major: stride[i] = Π shape[0..<i]

@@ -60,9 +60,26 @@ final class DifferentialSemantics: UnpicklerSemantics {
     }
 
     func build(_ target: UnpickledValue, state: UnpickledValue, offset: Int) throws -> UnpickledValue {
-        guard case .custom(let call as DifferentialCall) = target else { throw CheckpointError("BUILD on a \(target.kind)", offset: offset) }
+        guard case .custom(let call as DifferentialCall) = target else {
+            // A plain value has no __setstate__: CPython's default BUILD. Both unpicklers leave the target
+            // as it is when the state is None, or (None, {}) (no dict state, an empty slot-state dict);
+            // every other state fails in one of them (no __dict__, "state is not a dictionary", ...).
+            if Self.isEmptyDefaultState(state) { return target }
+            throw CheckpointError("BUILD on a \(target.kind)", offset: offset)
+        }
         call.states.append(state)
         return target
+    }
+
+    /// None, or the pair (None, {}): the states CPython's default BUILD accepts on any object.
+    static func isEmptyDefaultState(_ state: UnpickledValue) -> Bool {
+        switch state {
+        case .none: return true
+        case .tuple(let pair) where pair.items.count == 2:
+            guard case .none = pair.items[0], case .dict(let slots) = pair.items[1] else { return false }
+            return slots.entries.isEmpty
+        default: return false
+        }
     }
 
     func persistentLoad(_ pid: UnpickledValue, offset: Int) throws -> UnpickledValue {
@@ -114,7 +131,7 @@ struct CanonicalPrinter {
         case .bigInt(let bytes): out += "i" + CanonicalPrinter.hex(bytes)
         case .float(let f): out += "f" + String(f.bitPattern, radix: 16)
         case .string(let s): out += "s" + CanonicalPrinter.hex(Array(s.utf8))
-        case .bytes(let b): out += "b" + CanonicalPrinter.hex(b)
+        case .bytes(let b), .byteArray(let b): out += "b" + CanonicalPrinter.hex(b)
         case .global(let g): out += "g" + g.fullName
         case .tuple(let t):
             out += "("

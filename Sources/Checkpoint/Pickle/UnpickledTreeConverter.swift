@@ -75,7 +75,7 @@ final class UnpickledTreeConverter {
         case .bigInt(let bytes): return .bigInt(bytes)
         case .float(let f): return .float(f)
         case .string(let s): return .string(s)
-        case .bytes(let b): return .bytes(b)
+        case .bytes(let b), .byteArray(let b): return .bytes(b)
         case .global(let g): return .global(g.fullName)
         default: break
         }

@@ -13,6 +13,9 @@ enum UnpickledValue {
     case float(Double)
     case string(String)
     case bytes([UInt8])
+    /// A `bytearray` (BYTEARRAY8): the same bytes, but mutable in Python, so unhashable — never a dict key
+    /// or set member (CPython: `TypeError: unhashable type: 'bytearray'`).
+    case byteArray([UInt8])
     /// A symbol that passed the allowlist (`torch.float16`, `collections.OrderedDict`): never called.
     case global(UnpickledGlobal)
     case list(UnpickledList)
@@ -31,6 +34,7 @@ enum UnpickledValue {
         case .float: return "float"
         case .string: return "str"
         case .bytes: return "bytes"
+        case .byteArray: return "bytearray"
         case .global(let g): return "global '\(g.fullName)'"
         case .list: return "list"
         case .tuple: return "tuple"
@@ -48,6 +52,16 @@ enum UnpickledValue {
         case .dict(let o): return o
         case .set(let o): return o
         case .custom(let o): return o
+        default: return nil
+        }
+    }
+}
+
+extension UnpickledValue {
+    /// The bytes of a `bytes` or `bytearray` value (numpy's protocol-5 buffers are bytearrays).
+    var byteContents: [UInt8]? {
+        switch self {
+        case .bytes(let b), .byteArray(let b): return b
         default: return nil
         }
     }
@@ -166,7 +180,7 @@ enum UnpickledKey: Hashable {
         case .tuple(let t): self = .tuple(try t.items.map { try UnpickledKey($0, at: offset, depth: depth + 1) })
         case .custom(let c): self = .identity(ObjectIdentifier(c))
         case .set(let set) where set.isFrozen: self = .frozenSet(set.index)
-        case .list, .dict, .set:
+        case .list, .dict, .set, .byteArray:
             throw CheckpointError("unhashable \(value.kind) used as a dict key or set member", offset: offset)
         }
     }

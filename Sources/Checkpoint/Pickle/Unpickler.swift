@@ -312,7 +312,9 @@ final class Unpickler {
         let dataOffset = input.absolutePosition
         let raw = try input.take(length, "string")
         switch opcode {
-        case .binBytes, .shortBinBytes, .binBytes8, .byteArray8:
+        case .byteArray8:
+            return .byteArray(Array(raw))
+        case .binBytes, .shortBinBytes, .binBytes8:
             return .bytes(Array(raw))
         default:
             return .string(try input.utf8(raw, at: dataOffset))

@@ -82,6 +82,10 @@ public enum CheckpointScanner {
 
         private mutating func zip(_ directory: ScanZipDirectory, _ bytes: UnsafeRawBufferPointer, base: Int, label: String, depth: Int) {
             var seen = Set<String>()
+            // Outside a torch archive (no data.pkl), any stored member that opens with PROTO 2-5 is scanned as
+            // a pickle whatever its name (a `data.txt` a custom loader unpickles). Inside one, tensor records
+            // are raw bytes that may start with 0x80 by chance, and torch.load unpickles only `*.pkl`.
+            let isTorchArchive = directory.members.contains { $0.name == "data.pkl" || $0.name.hasSuffix("/data.pkl") }
             for member in directory.members {
                 let name = label.isEmpty ? member.name : label + "/" + member.name
                 if !seen.insert(member.name).inserted {
@@ -96,17 +100,46 @@ public enum CheckpointScanner {
                 }
                 let payload = UnsafeRawBufferPointer(rebasing: bytes[range])
                 // torch.load unpickles `*.pkl` members; tensor records (data/N) are raw bytes, never unpickled.
-                let looksPickled = member.name.hasSuffix(".pkl") || member.name.hasSuffix(".pickle")
+                let opensWithProto = member.method == 0 && payload.count >= 2 && payload[0] == 0x80 && (2...5).contains(payload[1])
+                let looksPickled = member.name.hasSuffix(".pkl") || member.name.hasSuffix(".pickle") || (!isTorchArchive && opensWithProto)
                 let looksNested = member.name.hasSuffix(".npy") || (payload.count >= 4 && payload[0] == 0x50 && payload[1] == 0x4B)
                 guard looksPickled || looksNested else { continue }
                 guard member.method == 0 else {
-                    add(.unreadable, "compressed zip member '\(member.name.prefix(120))' (method \(member.method)) was not inflated for scanning", label, base + member.localHeaderOffset)
+                    inflated(member, payload, name: name, base: base, label: label, depth: depth, pickled: looksPickled)
                     continue
                 }
                 if looksNested && !looksPickled {
                     buffer(payload, base: base + range.lowerBound, label: name, depth: depth + 1)
                 } else {
                     pickleStream(payload, base: base + range.lowerBound, label: name, depth: depth, maxPickles: 64)
+                }
+            }
+        }
+
+        /// Largest deflated member inflated for scanning (a `np.savez_compressed` object array or a
+        /// compressed `.pkl`); larger ones are reported unreadable rather than held in memory.
+        static let maxInflatedBytes = 1 << 30
+
+        /// Scans a deflated member after inflating it (bounded, exact size, CRC-checked). Offsets inside
+        /// it are member-relative: the location reads `MEMBER (inflated) byte N`.
+        private mutating func inflated(_ member: ScanZipDirectory.Member, _ payload: UnsafeRawBufferPointer, name: String,
+                                       base: Int, label: String, depth: Int, pickled: Bool) {
+            let shown = member.name.prefix(120)
+            guard member.method == 8, member.uncompressedSize <= Walk.maxInflatedBytes else {
+                let why = member.method == 8 ? "inflates to \(member.uncompressedSize) bytes, over the scan limit" : "uses method \(member.method)"
+                return add(.unreadable, "compressed zip member '\(shown)' \(why); not inflated for scanning", label, base + member.localHeaderOffset)
+            }
+            let bytes: [UInt8]
+            do {
+                bytes = try ZipInflate.inflate(payload, size: member.uncompressedSize, crc: member.crc32, name: String(shown), offset: base + member.localHeaderOffset)
+            } catch {
+                return add(.unreadable, (error as? CheckpointError)?.message ?? "\(error)", label, base + member.localHeaderOffset)
+            }
+            bytes.withUnsafeBytes { raw in
+                if pickled {
+                    pickleStream(raw, base: 0, label: name + " (inflated)", depth: depth, maxPickles: 64)
+                } else {
+                    buffer(raw, base: 0, label: name + " (inflated)", depth: depth + 1)
                 }
             }
         }
@@ -199,7 +232,7 @@ final class ScanSemantics: UnpicklerSemantics {
     func reduce(_ callable: UnpickledValue, _ args: UnpickledTuple, offset: Int) throws -> UnpickledValue {
         if case .global(let g) = callable {
             if g.fullName == "_codecs.encode", let bytes = try? TorchPickleSemantics.latin1Bytes(args, offset: offset) { return bytes }
-            if g.fullName == "torch.storage._load_from_bytes", case .bytes(let nested)? = args.items.first { nestedArchives.append(nested) }
+            if g.fullName == "torch.storage._load_from_bytes", let nested = args.items.first?.byteContents { nestedArchives.append(nested) }
             // Containers keep their type so that the SETITEMS / ADDITEMS after them still run.
             if g.fullName == "collections.OrderedDict" { return .dict(UnpickledDict(offset: offset)) }
             if g.fullName == "builtins.set" || g.fullName == "builtins.frozenset" { return .set(UnpickledSet(offset: offset)) }

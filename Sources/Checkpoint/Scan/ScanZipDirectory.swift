@@ -9,6 +9,7 @@ struct ScanZipDirectory {
         let compressedSize: Int
         let uncompressedSize: Int
         let localHeaderOffset: Int
+        let crc32: UInt32
     }
 
     let members: [Member]
@@ -41,6 +42,7 @@ struct ScanZipDirectory {
                 throw CheckpointError("bad central directory record signature", offset: cursor)
             }
             let flags = try fields.u16(cursor + 8, "flags"), method = try fields.u16(cursor + 10, "method")
+            let crc = try fields.u32(cursor + 16, "crc")
             var compressed = Int(try fields.u32(cursor + 20, "size")), uncompressed = Int(try fields.u32(cursor + 24, "size"))
             let nameLength = Int(try fields.u16(cursor + 28, "name length")), extraLength = Int(try fields.u16(cursor + 30, "extra length"))
             let commentLength = Int(try fields.u16(cursor + 32, "comment length"))
@@ -58,7 +60,7 @@ struct ScanZipDirectory {
                 if local == 0xFFFF_FFFF { local = next() ?? local }
             }
             members.append(Member(name: name, flags: flags, method: method, compressedSize: compressed,
-                                  uncompressedSize: uncompressed, localHeaderOffset: local))
+                                  uncompressedSize: uncompressed, localHeaderOffset: local, crc32: crc))
             cursor += 46 + nameLength + extraLength + commentLength
         }
         return ScanZipDirectory(members: members, endRecordOffset: eocd)

@@ -45,7 +45,7 @@ enum NumpyPickleDecoding {
         let shape = try a.dimensions(1, "shape")
         guard case .custom(let dtype as NumpyDTypeValue) = a.items[2] else { throw a.fail(2, "a numpy dtype") }
         let fortran = try a.bool(3, "is_fortran")
-        guard case .bytes(let raw) = a.items[4] else {
+        guard let raw = a.items[4].byteContents else {
             throw CheckpointError("numpy array data is a \(a.items[4].kind), not raw bytes (object arrays are refused)", offset: offset)
         }
         array.tensor = try tensor(raw, dtype: dtype, shape: shape, fortran: fortran, offset: offset)
@@ -54,7 +54,7 @@ enum NumpyPickleDecoding {
     /// `_frombuffer(buffer, dtype, shape, order)` (numpy with pickle protocol 5).
     static func fromBuffer(_ args: UnpickledTuple, offset: Int) throws -> UnpickledValue {
         let a = try TorchPickleArguments("numpy _frombuffer", args, offset: offset, count: 4...4)
-        guard case .bytes(let raw) = a.items[0] else { throw a.fail(0, "bytes (buffer)") }
+        guard let raw = a.items[0].byteContents else { throw a.fail(0, "bytes (buffer)") }
         guard case .custom(let dtype as NumpyDTypeValue) = a.items[1] else { throw a.fail(1, "a numpy dtype") }
         let shape = try a.dimensions(2, "shape")
         let order = try a.string(3, "order")
@@ -68,7 +68,7 @@ enum NumpyPickleDecoding {
     static func scalar(_ args: UnpickledTuple, offset: Int) throws -> UnpickledValue {
         let a = try TorchPickleArguments("numpy scalar", args, offset: offset, count: 2...2)
         guard case .custom(let numpyType as NumpyDTypeValue) = a.items[0] else { throw a.fail(0, "a numpy dtype") }
-        guard case .bytes(var raw) = a.items[1] else { throw a.fail(1, "bytes (value)") }
+        guard var raw = a.items[1].byteContents else { throw a.fail(1, "bytes (value)") }
         guard let dtype = DType(numpyCode: numpyType.code), raw.count == dtype.byteSize else {
             throw CheckpointError("numpy scalar of type '\(numpyType.code)' has \(a.items[1].kind) of the wrong size", offset: offset)
         }

@@ -5,7 +5,8 @@
 /// local header: signature, name, method, flags and — without a data descriptor — CRC and sizes. Data
 /// offsets come from the *local* extra length, as PyTorch's reader computes them. Every record must lie
 /// inside the file, before the central directory, and no two records may overlap. Names must be unique
-/// and all live under one archive prefix (the first entry's name up to its first `/`).
+/// and all live under one archive prefix (the first entry's name up to its first `/`) — unless the
+/// archive is opened with `archiveFolder: false` (a numpy `.npz`, whose members sit at the top level).
 ///
 /// CRC-32 policy: stored records with a non-zero CRC are verified **at open** (`verifyChecksums`: 8 MiB
 /// pieces on up to two threads, pages released as it goes), so a multi-gigabyte archive is checked with flat
@@ -36,17 +37,26 @@ public final class ZipArchive {
     public let file: MappedFile
     /// Records in central-directory order.
     public let entries: [Entry]
-    /// The archive prefix (`archive`, or the saved file's base name).
+    /// The archive prefix (`archive`, or the saved file's base name); empty for an archive opened with
+    /// `archiveFolder: false`, where `relativeName` is the full name.
     public let prefix: String
     private let indexByRelativeName: [String: Int]
 
     /// Parses and validates the archive; verifies CRCs of stored records when `verifyCRC` is true.
-    public init(file: MappedFile, verifyCRC: Bool = true) throws {
+    /// `archiveFolder: false` drops the one-folder rule (and allows an empty archive).
+    public init(file: MappedFile, verifyCRC: Bool = true, archiveFolder: Bool = true) throws {
         self.file = file
         let fields = ZipFields(bytes: file.all)
         let directory = try ZipDirectoryLocator.locate(fields)
         var parsed = try ZipArchive.readCentralDirectory(fields, directory, file)
         try ZipArchive.checkNoOverlap(parsed, directoryStart: directory.offset)
+        guard archiveFolder else {
+            self.prefix = ""
+            self.entries = parsed
+            self.indexByRelativeName = Dictionary(parsed.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
+            if verifyCRC { try verifyChecksums() }
+            return
+        }
         guard let first = parsed.first else { throw CheckpointError("zip archive has no entries", offset: directory.offset) }
         guard let slash = first.name.firstIndex(of: "/"), slash != first.name.startIndex else {
             throw CheckpointError("first zip entry '\(first.name)' is not inside an archive folder", offset: first.localHeaderOffset)
