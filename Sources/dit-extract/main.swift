@@ -40,7 +40,7 @@ runReportingErrors {
     let report = try extractor.run(samples: samples, output: output) { done, total in progress.update(items: done, of: total, unit: "images") }
     reportSkipped(report.skipped)
     let total = report.decodeSeconds + report.encodeSeconds
-    print(String(format: "wrote %@: %d latents (%d skipped) in %.1f s (decode+crop %.1f s, encode %.1f s, %.1f images/s)",
+    print(String(format: "wrote %@: %d latents (%d skipped) in %.2f s (decode+crop %.2f s, encode %.2f s, %.1f images/s)",
                  output, report.count, report.skipped.count, total, report.decodeSeconds, report.encodeSeconds,
                  Double(report.count + report.skipped.count) / max(total, 1e-9)))
 }
