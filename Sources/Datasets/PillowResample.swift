@@ -12,7 +12,8 @@ import CImageCodecs
 ///   0...255 — so the intermediate image is 8-bit, as Pillow's;
 /// * an axis whose size does not change is not resampled at all.
 ///
-/// The two inner loops run in C (`CImageCodecs/resample_rows.c`, AVX2 when the CPU has it).
+/// The two inner loops run in C (`CImageCodecs/resample_rows.c`, AVX2 when the CPU has it); the horizontal
+/// one on tiles of 16 transposed rows, so it vectorises like the vertical one.
 public enum PillowResample {
     /// The filters `center_crop_arr` uses.
     public enum Filter {
@@ -112,17 +113,19 @@ public enum PillowResample {
 
     static func horizontal(_ image: RGBImage, rows: Range<Int>, columns: Range<Int>, coefficients c: Coefficients) -> RGBImage {
         let width = columns.count
-        var out = [UInt8](repeating: 0, count: rows.count * width * 3)  // [rows, columns, 3]
-        image.pixels.withUnsafeBufferPointer { input in
+        let out = image.pixels.withUnsafeBufferPointer { input in
             c.weights.withUnsafeBufferPointer { weights in
                 c.first.withUnsafeBufferPointer { first in
                     c.count.withUnsafeBufferPointer { count in
-                        out.withUnsafeMutableBufferPointer { output in
-                            for (outRow, y) in rows.enumerated() {
-                                ditport_resample_horizontal_row(input.baseAddress! + y * image.width * 3, first.baseAddress!, count.baseAddress!,
-                                                                weights.baseAddress!, c.width, columns.lowerBound, columns.upperBound,
-                                                                output.baseAddress! + outRow * width * 3)
-                            }
+                        let tileBytes = ditport_resample_horizontal_tile_bytes(first.baseAddress!, count.baseAddress!,
+                                                                               columns.lowerBound, columns.upperBound)
+                        let tile = UnsafeMutablePointer<UInt8>.allocate(capacity: tileBytes)  // [input columns, 16 rows, RGBX]
+                        defer { tile.deallocate() }
+                        return [UInt8](unsafeUninitializedCapacity: rows.count * width * 3) { output, initialized in  // [rows, columns, 3]
+                            ditport_resample_horizontal(input.baseAddress! + rows.lowerBound * image.width * 3, image.width * 3, rows.count,
+                                                        first.baseAddress!, count.baseAddress!, weights.baseAddress!, c.width,
+                                                        columns.lowerBound, columns.upperBound, output.baseAddress!, width * 3, tile)
+                            initialized = rows.count * width * 3
                         }
                     }
                 }
@@ -134,18 +137,17 @@ public enum PillowResample {
     /// Output rows `rows` of the vertical pass; `image` holds input rows from `rowOffset`.
     static func verticalPass(_ image: RGBImage, rowOffset: Int, rows: Range<Int>, coefficients c: Coefficients) -> RGBImage {
         let rowLength = image.width * 3
-        var out = [UInt8](repeating: 0, count: rows.count * rowLength)  // [rows, width, 3]
-        var sums = [Int32](repeating: 0, count: rowLength)               // [width * 3] accumulators of one output row
-        image.pixels.withUnsafeBufferPointer { input in
+        let acc = UnsafeMutablePointer<Int32>.allocate(capacity: rowLength)  // [width * 3] accumulators of one output row
+        defer { acc.deallocate() }
+        let out = image.pixels.withUnsafeBufferPointer { input in
             c.weights.withUnsafeBufferPointer { weights in
-                out.withUnsafeMutableBufferPointer { output in
-                    sums.withUnsafeMutableBufferPointer { acc in
-                        for (outRow, y) in rows.enumerated() {
-                            ditport_resample_vertical_row(input.baseAddress! + (c.first[y] - rowOffset) * rowLength, rowLength,
-                                                          weights.baseAddress! + y * c.width, c.count[y],
-                                                          output.baseAddress! + outRow * rowLength, acc.baseAddress!)
-                        }
+                [UInt8](unsafeUninitializedCapacity: rows.count * rowLength) { output, initialized in  // [rows, width, 3]
+                    for (outRow, y) in rows.enumerated() {
+                        ditport_resample_vertical_row(input.baseAddress! + (c.first[y] - rowOffset) * rowLength, rowLength,
+                                                      weights.baseAddress! + y * c.width, c.count[y],
+                                                      output.baseAddress! + outRow * rowLength, acc)
                     }
+                    initialized = rows.count * rowLength
                 }
             }
         }

@@ -16,6 +16,9 @@
         ToTensor + Normalize(0.5, 0.5) of the center_crop_arr crops of DIR/encode, then diffusers
         AutoencoderKL.encode (CPU f32, torch.set_num_threads(T), no_grad) in batches of B: one warm-up
         batch, then R timed passes. Saves latent_dist.mean / logvar to DIR/diffusers_moments.npz.
+    crops DIR PREVIEW_DIR --image-size S
+        Our crops (dit-extract --decode_only True --preview_dir, one PNG per image in dataset order) against
+        torchvision ImageFolder + center_crop_arr on every benchmark image: how many are byte-equal.
     compare DIR CACHE
         Largest |ours - diffusers| / max |diffusers| of the mean and logvar in our cache (same crops, same
         weights): shows both sides computed the same thing.
@@ -137,6 +140,20 @@ def encode(args):
                       "cpu_capability": torch.backends.cpu.get_cpu_capability()}))
 
 
+def crops(args):
+    from torchvision.datasets import ImageFolder
+    crop = center_crop_arr_from(args.dit_repo)
+    dataset = ImageFolder(os.path.join(args.dir, "images"), transform=lambda img: np.asarray(crop(img, args.image_size)))
+    equal, worst = 0, 0
+    for i in range(len(dataset)):
+        ours = np.asarray(Image.open(os.path.join(args.cache, f"{i:06d}.png")).convert("RGB"))
+        theirs = dataset[i][0]
+        assert ours.shape == theirs.shape, (i, ours.shape, theirs.shape)
+        equal += bool(np.array_equal(ours, theirs))
+        worst = max(worst, int(np.abs(ours.astype(int) - theirs.astype(int)).max()))
+    print(json.dumps({"images": len(dataset), "byte_equal_crops": equal, "max_difference": worst}))
+
+
 def compare(args):
     from safetensors.numpy import load_file
     ours = load_file(args.cache)
@@ -150,7 +167,7 @@ def compare(args):
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
-    parser.add_argument("mode", choices=["prepare", "decode", "encode", "compare"])
+    parser.add_argument("mode", choices=["prepare", "decode", "encode", "crops", "compare"])
     parser.add_argument("dir")
     parser.add_argument("cache", nargs="?")
     parser.add_argument("--count", type=int, default=48)
@@ -163,4 +180,4 @@ if __name__ == "__main__":
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--dit-repo", default=os.environ.get("DIT_REPO", "/root/dit-official"))
     args = parser.parse_args()
-    {"prepare": prepare, "decode": decode, "encode": encode, "compare": compare}[args.mode](args)
+    {"prepare": prepare, "decode": decode, "encode": encode, "crops": crops, "compare": compare}[args.mode](args)
