@@ -88,24 +88,64 @@ public enum PillowResample {
     /// pixels (each output pixel depends only on its own weights, so this is byte-identical to cropping the
     /// full resize). `center_crop_arr` uses it to skip the pixels its crop throws away.
     public static func resize(_ image: RGBImage, width: Int, height: Int, filter: Filter, rows: Range<Int>, columns: Range<Int>) -> RGBImage {
+        resize(Window(image), width: width, height: height, filter: filter, rows: rows, columns: columns)
+    }
+
+    /// A rectangle of a larger image that is never built: `image` holds rows `row ..< row + image.height`
+    /// and columns `column ..< column + image.width` of a `fullWidth × fullHeight` image.
+    public struct Window {
+        public var image: RGBImage
+        public var row: Int
+        public var column: Int
+        public var fullWidth: Int
+        public var fullHeight: Int
+
+        public init(_ image: RGBImage, row: Int = 0, column: Int = 0, fullWidth: Int? = nil, fullHeight: Int? = nil) {
+            self.image = image
+            self.row = row
+            self.column = column
+            self.fullWidth = fullWidth ?? image.width
+            self.fullHeight = fullHeight ?? image.height
+        }
+    }
+
+    /// The input positions (of an axis of `inSize`) that the outputs `range` of a resize to `outSize` read.
+    public static func inputRange(of range: Range<Int>, inSize: Int, outSize: Int, filter: Filter) -> Range<Int> {
+        guard inSize != outSize else { return range }
+        let c = coefficients(inSize: inSize, outSize: outSize, filter: filter)
+        return c.first[range.lowerBound]..<(c.first[range.upperBound - 1] + c.count[range.upperBound - 1])
+    }
+
+    /// The part `[rows, columns]` of the full image's `resize((width, height), filter)`, from a window that
+    /// holds at least the input pixels those outputs read (`inputRange`). Byte-identical to resizing the
+    /// full image and cropping: the weights are those of the full sizes.
+    public static func resize(_ window: Window, width: Int, height: Int, filter: Filter, rows: Range<Int>, columns: Range<Int>) -> RGBImage {
         precondition(width > 0 && height > 0, "resize to an empty image")
         precondition(rows.lowerBound >= 0 && rows.upperBound <= height && columns.lowerBound >= 0 && columns.upperBound <= width && !rows.isEmpty && !columns.isEmpty,
                      "window outside the resized image")
-        let needVertical = height != image.height, needHorizontal = width != image.width
+        let image = window.image
+        let needVertical = height != window.fullHeight, needHorizontal = width != window.fullWidth
         // Input rows the vertical pass reads for the kept output rows (all kept rows when not resampled).
         var vertical: Coefficients? = nil
         var inputRows = rows
         if needVertical {
-            let c = coefficients(inSize: image.height, outSize: height, filter: filter)
+            let c = coefficients(inSize: window.fullHeight, outSize: height, filter: filter)
             inputRows = c.first[rows.lowerBound]..<(c.first[rows.upperBound - 1] + c.count[rows.upperBound - 1])
             vertical = c
         }
+        let localRows = (inputRows.lowerBound - window.row)..<(inputRows.upperBound - window.row)
+        precondition(localRows.lowerBound >= 0 && localRows.upperBound <= image.height, "the window lacks input rows")
         let source: RGBImage
         if needHorizontal {
-            source = horizontal(image, rows: inputRows, columns: columns,
-                                coefficients: coefficients(inSize: image.width, outSize: width, filter: filter))
+            var c = coefficients(inSize: window.fullWidth, outSize: width, filter: filter)
+            precondition(c.first[columns.lowerBound] >= window.column
+                         && c.first[columns.upperBound - 1] + c.count[columns.upperBound - 1] <= window.column + image.width,
+                         "the window lacks input columns")
+            if window.column != 0 { c.first = c.first.map { $0 - window.column } }
+            source = horizontal(image, rows: localRows, columns: columns, coefficients: c)
         } else {
-            source = image.cropped(top: inputRows.lowerBound, left: columns.lowerBound, rows: inputRows.count, columns: columns.count)
+            precondition(columns.lowerBound >= window.column && columns.upperBound <= window.column + image.width, "the window lacks input columns")
+            source = image.cropped(top: localRows.lowerBound, left: columns.lowerBound - window.column, rows: localRows.count, columns: columns.count)
         }
         guard let vertical else { return source }
         return verticalPass(source, rowOffset: inputRows.lowerBound, rows: rows, coefficients: vertical)
