@@ -7,8 +7,17 @@
 // is then the same weighted sum of whole tile columns as a vertical pass — vectorised over the tile's 64
 // values instead of one pixel's 3. The integer sums are the same as Pillow's (integer addition is exact and no partial sum
 // leaves int32: |sum| <= 2^21 + 255 * 1.25 * 2^22 < 2^31), so the bytes are too.
+#include <stdlib.h>
 #include <string.h>
 #include "image_codecs.h"
+
+// AVX2 when the CPU has it, unless DITPORT_VECTOR=portable asks for the generic code (as for the Kernels'
+// vector unit), so the test suite checks both paths on one machine.
+static int avx2_allowed(void) {
+    const char *unit = getenv("DITPORT_VECTOR");
+    if (unit && strcmp(unit, "portable") == 0) return 0;
+    return __builtin_cpu_supports("avx2") ? 1 : 0;
+}
 
 #define TILE_ROWS 16
 #define TILE_VALUES (TILE_ROWS * 4)
@@ -41,7 +50,7 @@ __attribute__((target("avx2"))) static void vertical_avx2(const uint8_t *in, lon
 
 void ditport_resample_vertical_row(const uint8_t *in, long row_length, const int32_t *weights, long count, uint8_t *out, int32_t *acc) {
     static int use_avx2 = -1;
-    if (use_avx2 < 0) use_avx2 = __builtin_cpu_supports("avx2") ? 1 : 0;
+    if (use_avx2 < 0) use_avx2 = avx2_allowed();
     if (use_avx2) vertical_avx2(in, row_length, weights, count, out, acc);
     else vertical_generic(in, row_length, weights, count, out, acc);
 }
@@ -147,7 +156,7 @@ void ditport_resample_horizontal(const uint8_t *in, long in_stride, long rows, c
                                  const int32_t *weights, long ksize, long column_begin, long column_end, uint8_t *out,
                                  long out_stride, uint8_t *tile) {
     static int use_avx2 = -1;
-    if (use_avx2 < 0) use_avx2 = __builtin_cpu_supports("avx2") ? 1 : 0;
+    if (use_avx2 < 0) use_avx2 = avx2_allowed();
     if (use_avx2) horizontal_avx2(in, in_stride, rows, first, count, weights, ksize, column_begin, column_end, out, out_stride, tile);
     else horizontal_generic(in, in_stride, rows, first, count, weights, ksize, column_begin, column_end, out, out_stride, tile);
 }

@@ -54,16 +54,22 @@ wait_idle() {
     done
     echo "$busy"
 }
+# OpenBLAS (linked for the VAE, which runs it single-threaded with its own split) starts a worker thread
+# at load that spins ~0.1 s before sleeping; OPENBLAS_NUM_THREADS=1 keeps it from starting, so it does not
+# steal a core from the short decode runs. It changes nothing else.
+export OPENBLAS_NUM_THREADS=1
 # images/s of one `dit-extract --decode_only` run (its own timer: decode + crop, no process start).
 swift_decode() {
     "$DIT_EXTRACT" --data_path "$work/images" --imagenet_format True --image_size "$IMAGE" --decode_only True \
-        --batch_size 16 --threads "$1" --quiet True | sed -E 's/.*: ([0-9.]+) images\/s$/\1/'
+        --batch_size 16 --threads "$1" --quiet True "${@:2}" | sed -E 's/.*: ([0-9.]+) images\/s$/\1/'
 }
 median() { tr ' ' '\n' | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 
 echo "# $(date -u +%FT%TZ) $(nproc) CPUs, $(uptime | sed 's/.*load average/load average/')"
 echo "# inputs: $($BENCH prepare "$work" --count "$COUNT" --encode-count "$ENCODE" 2>/dev/null)"
 echo "# crop $IMAGE, decode: $PASSES timed passes after 1 warm-up per side; encode: batches of $BATCH, 2 threads both"
+swift_decode 2 --preview_dir "$work/crops" >/dev/null
+echo "# our crops vs Pillow's: $($BENCH crops "$work" "$work/crops" --image-size "$IMAGE" --dit-repo "$DIT_REPO")"
 for round in $(seq "$ROUNDS"); do
     echo "## round $round $(date -u +%FT%TZ)"
     for threads in 1 2; do
