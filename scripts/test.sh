@@ -21,12 +21,12 @@ if [ -z "$summary" ]; then
     exit 1
 fi
 passed=$((executed - failed))
-# The model-level suites once more on each narrower vector unit this CPU can be limited to (AVX2, then
+# The model-level suites (and the image resampling, DatasetsTests) once more on each narrower vector unit this CPU can be limited to (AVX2, then
 # the portable SIMD code), so an AVX-512 CI machine also checks the paths AVX2-only and other CPUs take.
 # Skipped when arguments select tests.
 if [ $# -eq 0 ]; then
     for unit in avx2 portable; do
-        DITPORT_VECTOR=$unit swift test --skip-build --disable-swift-testing --filter "ModelsTests|ParityTests|DigitsTests|TrainingTests" 2>&1 \
+        DITPORT_VECTOR=$unit swift test --skip-build --disable-swift-testing --filter "ModelsTests|ParityTests|DigitsTests|TrainingTests|DatasetsTests" 2>&1 \
             | tee "$log" | grep -E "error|Executed .* tests" | tail -n 3 || true
         summary=$(grep -E "^[[:space:]]*Executed [0-9]+ tests?, with [0-9]+ failures?" "$log" | tail -n 1 || true)
         [ -n "$summary" ] || { echo "no XCTest summary found (DITPORT_VECTOR=$unit)" >&2; exit 1; }

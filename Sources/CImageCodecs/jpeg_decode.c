@@ -32,7 +32,11 @@ static void on_message(j_common_ptr cinfo, int level) {
 }
 
 int ditport_decode_jpeg(const uint8_t *data, size_t size, long long max_pixels, ditport_image *out) {
+    const int header_only = out->header_only;
+    uint8_t *const destination = out->destination;
     memset(out, 0, sizeof(*out));
+    out->header_only = header_only;
+    out->destination = destination;
     struct jpeg_decompress_struct cinfo;
     struct error_manager err;
     uint8_t *volatile pixels = NULL;
@@ -42,7 +46,7 @@ int ditport_decode_jpeg(const uint8_t *data, size_t size, long long max_pixels, 
     err.message = out->message;
     if (setjmp(err.jump)) {
         jpeg_destroy_decompress(&cinfo);
-        free(pixels);
+        if (!destination) free(pixels);
         return 1;
     }
     jpeg_create_decompress(&cinfo);
@@ -61,10 +65,16 @@ int ditport_decode_jpeg(const uint8_t *data, size_t size, long long max_pixels, 
     }
     out->source_channels = cinfo.num_components;
     out->is_progressive = cinfo.progressive_mode ? 1 : 0;
+    if (header_only) {
+        out->width = (int)cinfo.image_width;   // = output size: no scaling is asked for
+        out->height = (int)cinfo.image_height;
+        jpeg_destroy_decompress(&cinfo);
+        return 0;
+    }
     cinfo.out_color_space = JCS_RGB;  // gray is replicated, YCbCr converted (default islow DCT, fancy upsampling)
     jpeg_start_decompress(&cinfo);
     size_t stride = (size_t)cinfo.output_width * 3;
-    pixels = malloc(stride * cinfo.output_height);
+    pixels = destination ? destination : malloc(stride * cinfo.output_height);
     if (!pixels) {
         snprintf(out->message, sizeof(out->message), "out of memory");
         jpeg_destroy_decompress(&cinfo);

@@ -31,7 +31,11 @@ static void on_read(png_structp png, png_bytep into, png_size_t length) {
 }
 
 int ditport_decode_png(const uint8_t *data, size_t size, long long max_pixels, ditport_image *out) {
+    const int header_only = out->header_only;
+    uint8_t *const destination = out->destination;
     memset(out, 0, sizeof(*out));
+    out->header_only = header_only;
+    out->destination = destination;
     struct reader r = {data, size, 0, out->message};
     png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &r, on_error, on_warning);
     if (!png) {
@@ -44,7 +48,7 @@ int ditport_decode_png(const uint8_t *data, size_t size, long long max_pixels, d
     if (!info || setjmp(png_jmpbuf(png))) {
         if (!info) snprintf(out->message, sizeof(out->message), "cannot create a PNG reader");
         png_destroy_read_struct(&png, info ? &info : NULL, NULL);
-        free(pixels);
+        if (!destination) free(pixels);
         free(rows);
         return 1;
     }
@@ -74,8 +78,14 @@ int ditport_decode_png(const uint8_t *data, size_t size, long long max_pixels, d
         snprintf(out->message, sizeof(out->message), "unexpected PNG layout after conversion");
         png_longjmp(png, 1);
     }
+    if (header_only) {
+        out->width = (int)width;
+        out->height = (int)height;
+        png_destroy_read_struct(&png, &info, NULL);
+        return 0;
+    }
     size_t stride = (size_t)width * 3;
-    pixels = malloc(stride * height);
+    pixels = destination ? destination : malloc(stride * height);
     rows = malloc(sizeof(png_bytep) * height);
     if (!pixels || !rows) {
         snprintf(out->message, sizeof(out->message), "out of memory");

@@ -1,5 +1,7 @@
+import Dispatch
 import Imaging
 import Kernels
+import Synchronization
 
 /// Decode + crop of many images on the runtime's worker threads (`Parallel`), each result either a crop
 /// or the one-line reason the image was refused.
@@ -17,18 +19,26 @@ public struct CropLoader: Sendable {
         try transform.crop(try ImageDecoder.decode(file: path), size: imageSize, name: path)
     }
 
-    /// Crops of `paths`, in order, decoded in parallel.
+    /// Crops of `paths`, in order, decoded in parallel: `Parallel.threadCount` workers each take the next
+    /// image not yet taken (image costs differ several-fold, so fixed blocks would leave workers idle).
     public func crops(_ paths: [String]) -> [Result<RGBImage, DatasetError>] {
         var results = [Result<RGBImage, DatasetError>?](repeating: nil, count: paths.count)
+        let next = Atomic<Int>(0)
         results.withUnsafeMutableBufferPointer { slots in
-            let out = slots  // each worker writes only its own indices
-            Parallel.forEach(paths.count) { i in
-                do { out[i] = .success(try crop(path: paths[i])) } catch let error as DatasetError {
-                    out[i] = .failure(error)
-                } catch {
-                    out[i] = .failure(DatasetError("\(error)", file: paths[i]))
+            let out = slots  // each index is written by the one worker that took it
+            func work() {
+                while true {
+                    let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                    guard i < paths.count else { return }
+                    do { out[i] = .success(try crop(path: paths[i])) } catch let error as DatasetError {
+                        out[i] = .failure(error)
+                    } catch {
+                        out[i] = .failure(DatasetError("\(error)", file: paths[i]))
+                    }
                 }
             }
+            let workers = min(Parallel.threadCount, paths.count)
+            if workers <= 1 { work() } else { DispatchQueue.concurrentPerform(iterations: workers) { _ in work() } }
         }
         return results.map { $0! }
     }

@@ -22,24 +22,42 @@ public enum ImageDecoder {
     /// Decodes encoded image bytes; `name` is used in error messages.
     public static func decode(_ bytes: [UInt8], name: String) throws -> RGBImage {
         guard !bytes.isEmpty else { throw DatasetError("empty file (0 bytes), not an image", file: name) }
-        var image = ditport_image()
-        let status: Int32
-        switch ImageFormat(magic: bytes) {
-        case .jpeg:
-            status = bytes.withUnsafeBufferPointer { ditport_decode_jpeg($0.baseAddress, $0.count, Int64(maxPixels), &image) }
-        case .png:
-            status = bytes.withUnsafeBufferPointer { ditport_decode_png($0.baseAddress, $0.count, Int64(maxPixels), &image) }
-        case .other(let kind):
-            throw DatasetError(kind.map { "\($0) images are not supported (JPEG and PNG are)" } ?? "not a JPEG or PNG image", file: name)
+        let format = ImageFormat(magic: bytes)
+        // Two calls: the header (size, limits), then the pixels straight into the array's storage.
+        func run(_ image: inout ditport_image) throws {
+            let status: Int32
+            switch format {
+            case .jpeg:
+                status = bytes.withUnsafeBufferPointer { ditport_decode_jpeg($0.baseAddress, $0.count, Int64(maxPixels), &image) }
+            case .png:
+                status = bytes.withUnsafeBufferPointer { ditport_decode_png($0.baseAddress, $0.count, Int64(maxPixels), &image) }
+            case .other(let kind):
+                throw DatasetError(kind.map { "\($0) images are not supported (JPEG and PNG are)" } ?? "not a JPEG or PNG image", file: name)
+            }
+            guard status == 0 else {
+                let reason = withUnsafeBytes(of: image.message) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
+                throw DatasetError("cannot decode \(format.name): \(reason)", file: name)
+            }
         }
-        defer { ditport_image_free(&image) }
-        guard status == 0 else {
-            let reason = withUnsafeBytes(of: image.message) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
-            throw DatasetError("cannot decode \(ImageFormat(magic: bytes).name): \(reason)", file: name)
+        var header = ditport_image()
+        header.header_only = 1
+        try run(&header)
+        let width = Int(header.width), height = Int(header.height)
+        var failure: Error?
+        let pixels = [UInt8](unsafeUninitializedCapacity: width * height * 3) { buffer, initialized in  // [height, width, 3]
+            var image = ditport_image()
+            image.destination = buffer.baseAddress
+            do {
+                try run(&image)
+                precondition(Int(image.width) == width && Int(image.height) == height, "image size changed between header and decode")
+                initialized = width * height * 3
+            } catch {
+                failure = error
+                initialized = 0
+            }
         }
-        let count = Int(image.width) * Int(image.height) * 3
-        let pixels = [UInt8](UnsafeBufferPointer(start: image.pixels, count: count))
-        return RGBImage(width: Int(image.width), height: Int(image.height), pixels: pixels)
+        if let failure { throw failure }
+        return RGBImage(width: width, height: height, pixels: pixels)
     }
 
     static func readFile(_ path: String) throws -> [UInt8] {

@@ -21,16 +21,38 @@ public enum ImageTransform: String, CaseIterable, Sendable {
     }
 
     /// `center_crop_arr(pil_image, size)` from the official `train.py`.
+    ///
+    /// Only the pixels the crop keeps are computed, through every step: the crop's rows and columns are
+    /// followed back through the BICUBIC resize and each BOX halving to the input pixels they read, and each
+    /// step resamples only that window (byte-identical to resizing whole images, then cropping: an output
+    /// pixel depends only on its own weights, which are those of the full sizes).
     public static func centerCropArr(_ input: RGBImage, size: Int) -> RGBImage {
-        var image = input
-        while min(image.width, image.height) >= 2 * size {
-            image = PillowResample.resize(image, width: image.width / 2, height: image.height / 2, filter: .box)
-        }
-        let scale = Double(size) / Double(min(image.width, image.height))
-        let width = pythonRound(Double(image.width) * scale), height = pythonRound(Double(image.height) * scale)
-        // Only the pixels the crop keeps are resampled (byte-identical to resizing, then cropping).
+        // Sizes after each BOX halving (the loop of the official code).
+        var sizes = [(width: input.width, height: input.height)]
+        while min(sizes.last!.width, sizes.last!.height) >= 2 * size { sizes.append((sizes.last!.width / 2, sizes.last!.height / 2)) }
+        let last = sizes.last!
+        let scale = Double(size) / Double(min(last.width, last.height))
+        let width = pythonRound(Double(last.width) * scale), height = pythonRound(Double(last.height) * scale)
         let top = (height - size) / 2, left = (width - size) / 2
-        return PillowResample.resize(image, width: width, height: height, filter: .bicubic,
+        // Windows needed, from the crop back to the input: needed[k] = rows and columns of stage k's image.
+        var needed = [(rows: Range<Int>, columns: Range<Int>)](repeating: (0..<0, 0..<0), count: sizes.count)
+        var rows = top..<(top + size), columns = left..<(left + size)
+        var outSize = (width: width, height: height), filter = PillowResample.Filter.bicubic
+        for k in stride(from: sizes.count - 1, through: 0, by: -1) {
+            rows = PillowResample.inputRange(of: rows, inSize: sizes[k].height, outSize: outSize.height, filter: filter)
+            columns = PillowResample.inputRange(of: columns, inSize: sizes[k].width, outSize: outSize.width, filter: filter)
+            needed[k] = (rows, columns)
+            outSize = sizes[k]
+            filter = .box
+        }
+        var window = PillowResample.Window(input)
+        for k in 1..<sizes.count {
+            let part = PillowResample.resize(window, width: sizes[k].width, height: sizes[k].height, filter: .box,
+                                             rows: needed[k].rows, columns: needed[k].columns)
+            window = PillowResample.Window(part, row: needed[k].rows.lowerBound, column: needed[k].columns.lowerBound,
+                                           fullWidth: sizes[k].width, fullHeight: sizes[k].height)
+        }
+        return PillowResample.resize(window, width: width, height: height, filter: .bicubic,
                                      rows: top..<(top + size), columns: left..<(left + size))
     }
 

@@ -12,7 +12,8 @@ import CImageCodecs
 ///   0...255 — so the intermediate image is 8-bit, as Pillow's;
 /// * an axis whose size does not change is not resampled at all.
 ///
-/// The two inner loops run in C (`CImageCodecs/resample_rows.c`, AVX2 when the CPU has it).
+/// The two inner loops run in C (`CImageCodecs/resample_rows.c`, AVX2 when the CPU has it); the horizontal
+/// one on tiles of 16 transposed rows, so it vectorises like the vertical one.
 public enum PillowResample {
     /// The filters `center_crop_arr` uses.
     public enum Filter {
@@ -87,24 +88,64 @@ public enum PillowResample {
     /// pixels (each output pixel depends only on its own weights, so this is byte-identical to cropping the
     /// full resize). `center_crop_arr` uses it to skip the pixels its crop throws away.
     public static func resize(_ image: RGBImage, width: Int, height: Int, filter: Filter, rows: Range<Int>, columns: Range<Int>) -> RGBImage {
+        resize(Window(image), width: width, height: height, filter: filter, rows: rows, columns: columns)
+    }
+
+    /// A rectangle of a larger image that is never built: `image` holds rows `row ..< row + image.height`
+    /// and columns `column ..< column + image.width` of a `fullWidth × fullHeight` image.
+    public struct Window {
+        public var image: RGBImage
+        public var row: Int
+        public var column: Int
+        public var fullWidth: Int
+        public var fullHeight: Int
+
+        public init(_ image: RGBImage, row: Int = 0, column: Int = 0, fullWidth: Int? = nil, fullHeight: Int? = nil) {
+            self.image = image
+            self.row = row
+            self.column = column
+            self.fullWidth = fullWidth ?? image.width
+            self.fullHeight = fullHeight ?? image.height
+        }
+    }
+
+    /// The input positions (of an axis of `inSize`) that the outputs `range` of a resize to `outSize` read.
+    public static func inputRange(of range: Range<Int>, inSize: Int, outSize: Int, filter: Filter) -> Range<Int> {
+        guard inSize != outSize else { return range }
+        let c = coefficients(inSize: inSize, outSize: outSize, filter: filter)
+        return c.first[range.lowerBound]..<(c.first[range.upperBound - 1] + c.count[range.upperBound - 1])
+    }
+
+    /// The part `[rows, columns]` of the full image's `resize((width, height), filter)`, from a window that
+    /// holds at least the input pixels those outputs read (`inputRange`). Byte-identical to resizing the
+    /// full image and cropping: the weights are those of the full sizes.
+    public static func resize(_ window: Window, width: Int, height: Int, filter: Filter, rows: Range<Int>, columns: Range<Int>) -> RGBImage {
         precondition(width > 0 && height > 0, "resize to an empty image")
         precondition(rows.lowerBound >= 0 && rows.upperBound <= height && columns.lowerBound >= 0 && columns.upperBound <= width && !rows.isEmpty && !columns.isEmpty,
                      "window outside the resized image")
-        let needVertical = height != image.height, needHorizontal = width != image.width
+        let image = window.image
+        let needVertical = height != window.fullHeight, needHorizontal = width != window.fullWidth
         // Input rows the vertical pass reads for the kept output rows (all kept rows when not resampled).
         var vertical: Coefficients? = nil
         var inputRows = rows
         if needVertical {
-            let c = coefficients(inSize: image.height, outSize: height, filter: filter)
+            let c = coefficients(inSize: window.fullHeight, outSize: height, filter: filter)
             inputRows = c.first[rows.lowerBound]..<(c.first[rows.upperBound - 1] + c.count[rows.upperBound - 1])
             vertical = c
         }
+        let localRows = (inputRows.lowerBound - window.row)..<(inputRows.upperBound - window.row)
+        precondition(localRows.lowerBound >= 0 && localRows.upperBound <= image.height, "the window lacks input rows")
         let source: RGBImage
         if needHorizontal {
-            source = horizontal(image, rows: inputRows, columns: columns,
-                                coefficients: coefficients(inSize: image.width, outSize: width, filter: filter))
+            var c = coefficients(inSize: window.fullWidth, outSize: width, filter: filter)
+            precondition(c.first[columns.lowerBound] >= window.column
+                         && c.first[columns.upperBound - 1] + c.count[columns.upperBound - 1] <= window.column + image.width,
+                         "the window lacks input columns")
+            if window.column != 0 { c.first = c.first.map { $0 - window.column } }
+            source = horizontal(image, rows: localRows, columns: columns, coefficients: c)
         } else {
-            source = image.cropped(top: inputRows.lowerBound, left: columns.lowerBound, rows: inputRows.count, columns: columns.count)
+            precondition(columns.lowerBound >= window.column && columns.upperBound <= window.column + image.width, "the window lacks input columns")
+            source = image.cropped(top: localRows.lowerBound, left: columns.lowerBound - window.column, rows: localRows.count, columns: columns.count)
         }
         guard let vertical else { return source }
         return verticalPass(source, rowOffset: inputRows.lowerBound, rows: rows, coefficients: vertical)
@@ -112,17 +153,19 @@ public enum PillowResample {
 
     static func horizontal(_ image: RGBImage, rows: Range<Int>, columns: Range<Int>, coefficients c: Coefficients) -> RGBImage {
         let width = columns.count
-        var out = [UInt8](repeating: 0, count: rows.count * width * 3)  // [rows, columns, 3]
-        image.pixels.withUnsafeBufferPointer { input in
+        let out = image.pixels.withUnsafeBufferPointer { input in
             c.weights.withUnsafeBufferPointer { weights in
                 c.first.withUnsafeBufferPointer { first in
                     c.count.withUnsafeBufferPointer { count in
-                        out.withUnsafeMutableBufferPointer { output in
-                            for (outRow, y) in rows.enumerated() {
-                                ditport_resample_horizontal_row(input.baseAddress! + y * image.width * 3, first.baseAddress!, count.baseAddress!,
-                                                                weights.baseAddress!, c.width, columns.lowerBound, columns.upperBound,
-                                                                output.baseAddress! + outRow * width * 3)
-                            }
+                        let tileBytes = ditport_resample_horizontal_tile_bytes(first.baseAddress!, count.baseAddress!,
+                                                                               columns.lowerBound, columns.upperBound)
+                        let tile = UnsafeMutablePointer<UInt8>.allocate(capacity: tileBytes)  // [input columns, 16 rows, RGBX]
+                        defer { tile.deallocate() }
+                        return [UInt8](unsafeUninitializedCapacity: rows.count * width * 3) { output, initialized in  // [rows, columns, 3]
+                            ditport_resample_horizontal(input.baseAddress! + rows.lowerBound * image.width * 3, image.width * 3, rows.count,
+                                                        first.baseAddress!, count.baseAddress!, weights.baseAddress!, c.width,
+                                                        columns.lowerBound, columns.upperBound, output.baseAddress!, width * 3, tile)
+                            initialized = rows.count * width * 3
                         }
                     }
                 }
@@ -134,18 +177,17 @@ public enum PillowResample {
     /// Output rows `rows` of the vertical pass; `image` holds input rows from `rowOffset`.
     static func verticalPass(_ image: RGBImage, rowOffset: Int, rows: Range<Int>, coefficients c: Coefficients) -> RGBImage {
         let rowLength = image.width * 3
-        var out = [UInt8](repeating: 0, count: rows.count * rowLength)  // [rows, width, 3]
-        var sums = [Int32](repeating: 0, count: rowLength)               // [width * 3] accumulators of one output row
-        image.pixels.withUnsafeBufferPointer { input in
+        let acc = UnsafeMutablePointer<Int32>.allocate(capacity: rowLength)  // [width * 3] accumulators of one output row
+        defer { acc.deallocate() }
+        let out = image.pixels.withUnsafeBufferPointer { input in
             c.weights.withUnsafeBufferPointer { weights in
-                out.withUnsafeMutableBufferPointer { output in
-                    sums.withUnsafeMutableBufferPointer { acc in
-                        for (outRow, y) in rows.enumerated() {
-                            ditport_resample_vertical_row(input.baseAddress! + (c.first[y] - rowOffset) * rowLength, rowLength,
-                                                          weights.baseAddress! + y * c.width, c.count[y],
-                                                          output.baseAddress! + outRow * rowLength, acc.baseAddress!)
-                        }
+                [UInt8](unsafeUninitializedCapacity: rows.count * rowLength) { output, initialized in  // [rows, width, 3]
+                    for (outRow, y) in rows.enumerated() {
+                        ditport_resample_vertical_row(input.baseAddress! + (c.first[y] - rowOffset) * rowLength, rowLength,
+                                                      weights.baseAddress! + y * c.width, c.count[y],
+                                                      output.baseAddress! + outRow * rowLength, acc)
                     }
+                    initialized = rows.count * rowLength
                 }
             }
         }

@@ -15,10 +15,13 @@ public struct RGBImage: Equatable, Sendable {
     /// Rows `[top, top + rows)` and columns `[left, left + columns)` (numpy's `arr[top:top+rows, left:left+columns]`).
     public func cropped(top: Int, left: Int, rows: Int, columns: Int) -> RGBImage {
         precondition(top >= 0 && left >= 0 && top + rows <= height && left + columns <= width, "crop outside the image")
-        var out = [UInt8](repeating: 0, count: rows * columns * 3)  // [rows, columns, 3]
-        for y in 0..<rows {
-            let source = ((top + y) * width + left) * 3
-            out[(y * columns * 3)..<((y + 1) * columns * 3)] = pixels[source..<(source + columns * 3)]
+        let out = pixels.withUnsafeBufferPointer { input in
+            [UInt8](unsafeUninitializedCapacity: rows * columns * 3) { output, initialized in  // [rows, columns, 3]
+                for y in 0..<rows {
+                    (output.baseAddress! + y * columns * 3).initialize(from: input.baseAddress! + ((top + y) * width + left) * 3, count: columns * 3)
+                }
+                initialized = rows * columns * 3
+            }
         }
         return RGBImage(width: columns, height: rows, pixels: out)
     }

@@ -3,9 +3,9 @@ import Datasets
 import Foundation
 import Kernels
 import Models
-
 /// `dit-extract`: dataset → crops → VAE posterior → latent cache (docs/data.md). Settings: ExtractSettings.
 runReportingErrors {
+    ProcessMemory.keepFreedImageBuffers()
     let settings = try ExtractSettings.tool.resolve(Array(CommandLine.arguments.dropFirst()))
     for note in settings.notes { fputs("note: \(note)\n", stderr) }
     let dataPath = try settings.requiredString("data_path")
@@ -40,9 +40,13 @@ runReportingErrors {
     let report = try extractor.run(samples: samples, output: output) { done, total in progress.update(items: done, of: total, unit: "images") }
     reportSkipped(report.skipped)
     let total = report.decodeSeconds + report.encodeSeconds
-    print(String(format: "wrote %@: %d latents (%d skipped) in %.1f s (decode+crop %.1f s, encode %.1f s, %.1f images/s)",
+    print(String(format: "wrote %@: %d latents (%d skipped) in %.2f s (decode+crop %.2f s, encode %.2f s, %.1f images/s)",
                  output, report.count, report.skipped.count, total, report.decodeSeconds, report.encodeSeconds,
                  Double(report.count + report.skipped.count) / max(total, 1e-9)))
+    if Profile.enabled {  // DITPORT_PROFILE=1: where the encode time went, per kernel family
+        fputs("profile: " + Profile.snapshot().map { String(format: "%@ %.3f s (%d calls)", $0.name, $0.seconds, $0.calls) }
+            .joined(separator: ", ") + "\n", stderr)
+    }
 }
 
 func reportSkipped(_ skipped: [DatasetError]) {
@@ -50,3 +54,4 @@ func reportSkipped(_ skipped: [DatasetError]) {
     fputs("skipped \(skipped.count) bad image(s):\n", stderr)
     for error in skipped { fputs("  \(error.description)\n", stderr) }
 }
+

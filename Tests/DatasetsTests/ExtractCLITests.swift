@@ -109,6 +109,15 @@ final class ExtractCLITests: XCTestCase {
         let result = try extract(["--data_path", DatasetFixtures.path("csv"), "--output", output, "--quiet", "True"])
         XCTAssertEqual(result.status, 0, result.stderr)
         let cache = try LatentCache(path: output)
+        // The CSV rows (a baseline JPEG, two PNGs; default transform adm) against diffusers on the official crops.
+        XCTAssertEqual(cache.labels, [31, 153, 779])
+        XCTAssertEqual([cache.count] + cache.latentShape, DatasetFixtures.shape("moments_csv/mean"))
+        let (mean, logvar) = try readAll(cache, flipped: false)
+        let meanError = relativeError(mean, DatasetFixtures.floats("moments_csv/mean"))
+        let logvarError = relativeError(logvar, DatasetFixtures.floats("moments_csv/logvar"))
+        print("CSV moments vs diffusers: mean \(meanError), logvar \(logvarError) of max |ref|")
+        XCTAssertLessThan(meanError, 1e-4)
+        XCTAssertLessThan(logvarError, 1e-4)
         let mine = cache.info
         XCTAssertNoThrow(try cache.check(mine))
         var other = mine
@@ -171,6 +180,17 @@ final class ExtractCLITests: XCTestCase {
         let cache = try LatentCache(path: output)
         XCTAssertEqual(cache.count, 3)
         XCTAssertEqual(cache.labels, [0, 0, 1])
+    }
+
+    /// The CSV row naming a missing file is skipped and counted too; the present row is encoded.
+    func testSkipBadCountsTheMissingCSVRow() throws {
+        let dir = try temporaryDirectory()
+        let output = dir + "/c.safetensors", root = DatasetFixtures.path("bad-csv")
+        let result = try extract(["--data_path", root, "--output", output, "--skip_bad", "True", "--quiet", "True"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(result.stderr, "skipped 1 bad image(s):\n  \(root)/missing.png: cannot open: No such file or directory (image_caption.csv line 3)\n")
+        XCTAssertTrue(result.stdout.contains("1 latents (1 skipped)"), result.stdout)
+        XCTAssertEqual(try LatentCache(path: output).labels, [1])
     }
 
     func testEmptyDatasetAndBadSettings() throws {

@@ -8,13 +8,16 @@
 #include <stdint.h>
 
 typedef struct {
-    uint8_t *pixels;      // [height, width, 3] RGB, malloc'd; free with ditport_image_free
+    uint8_t *pixels;      // [height, width, 3] RGB: `destination` if given, else malloc'd (free with ditport_image_free)
     int width;
     int height;
     int source_channels;  // channels in the file: 1 gray, 2 gray+alpha, 3 RGB, 4 RGBA (palette: 3 or 4)
     int is_palette;
     int is_progressive;
     char message[256];    // the reason, when decoding failed
+    // Set by the caller before decoding (kept, everything else is reset):
+    int header_only;      // 1: read the header only (width, height, channels, limits checked), no pixels
+    uint8_t *destination; // decode into this buffer of width*height*3 bytes (from a header_only call) instead of malloc
 } ditport_image;
 
 /// Decodes a JPEG held in memory. Truncated data ("premature end of JPEG file") is an error, as in Pillow.
@@ -33,5 +36,19 @@ void ditport_resample_vertical_row(const uint8_t *in, long row_length, const int
 /// Output pixels [column_begin, column_end) of one RGB row of the horizontal pass (weights [outSize, ksize]).
 void ditport_resample_horizontal_row(const uint8_t *line, const long *first, const long *count, const int32_t *weights,
                                      long ksize, long column_begin, long column_end, uint8_t *out);
+
+/// Output pixels [column_begin, column_end) of `rows` RGB rows of the horizontal pass (input row r at
+/// in + r * in_stride, output row r at out + r * out_stride), tiled and vectorised; byte-identical to
+/// ditport_resample_horizontal_row on each row. `tile` is scratch of
+/// ditport_resample_horizontal_tile_bytes(first, count, column_begin, column_end) bytes.
+void ditport_resample_horizontal(const uint8_t *in, long in_stride, long rows, const long *first, const long *count,
+                                 const int32_t *weights, long ksize, long column_begin, long column_end, uint8_t *out,
+                                 long out_stride, uint8_t *tile);
+long ditport_resample_horizontal_tile_bytes(const long *first, const long *count, long column_begin, long column_end);
+
+/// glibc: keep up to `keep_bytes` of freed memory in the process instead of returning it to the kernel,
+/// and serve allocations up to `heap_allocation_limit` bytes (glibc caps it at 32 MB) from the heap.
+/// No effect with other C libraries.
+void ditport_keep_freed_memory(long keep_bytes, long heap_allocation_limit);
 
 #endif
