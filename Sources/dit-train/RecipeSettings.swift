@@ -50,7 +50,3 @@ enum RecipeSettings {
         return v
     }
 }
-
-extension ResolvedSettings {
-    func optionalBool(_ key: String) -> Bool? { value(key) == .none ? nil : bool(key) }
-}

@@ -71,6 +71,7 @@ public struct ResolvedSettings {
     public func optionalInt(_ key: String) -> Int? { value(key) == .none ? nil : int(key) }
     public func optionalDouble(_ key: String) -> Double? { value(key) == .none ? nil : double(key) }
     public func optionalString(_ key: String) -> String? { value(key) == .none ? nil : string(key) }
+    public func optionalBool(_ key: String) -> Bool? { value(key) == .none ? nil : bool(key) }
 
     /// The value of a string setting that has no default; throws "missing --key" when it was not given.
     public func requiredString(_ key: String) throws -> String {
