@@ -1,4 +1,4 @@
-/// The collectives data-parallel training and sampling need, over the processes of one job (MPI's
+/// The collectives (and the few point-to-point messages) data-parallel training and sampling need, over the processes of one job (MPI's
 /// `MPI_COMM_WORLD`, or just this process).
 ///
 /// Every rank must make the same calls in the same order with the same element counts (MPI's rule for
@@ -25,7 +25,8 @@ public protocol Communicator: AnyObject {
     /// Elementwise minimum and maximum of `values` over ranks (consistency checks).  // [n] u64 → ([n], [n])
     func allreduceMinMax(_ values: [UInt64]) -> (min: [UInt64], max: [UInt64])
     /// Sums `buffer` (the full vector, `[layout.count]`) over ranks and leaves this rank its own shard:
-    /// `shard` receives elements `layout.range(of: rank)` of the sum.  // [layout.count] → [layout.range(of: rank).count]
+    /// `shard` receives elements `layout.range(of: rank)` of the sum; it may lie inside `buffer` at this
+    /// rank's range (in place).  // [layout.count] → [layout.range(of: rank).count]
     func reduceScatterSum(_ buffer: UnsafeBufferPointer<Float>, layout: ShardLayout, into shard: UnsafeMutableBufferPointer<Float>)
     /// Assembles the full vector from every rank's shard: `buffer[layout.range(of: r)]` = rank r's `shard`.
     /// `shard` may lie inside `buffer` at this rank's range (in place).  // [shard] → [layout.count]
@@ -33,6 +34,11 @@ public protocol Communicator: AnyObject {
     /// Starts a non-blocking in-place sum of `buffer`; `buffer` must stay valid and untouched until the
     /// returned operation completes. Operations must be started in the same order on every rank.
     func startAllreduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) -> PendingOperation
+    /// Sends `bytes` to rank `destination` (blocking until the buffer may be reused); matched there by a
+    /// `receive` from this rank with the same `tag` and length. Point to point, not a collective.
+    func send(_ bytes: UnsafeRawBufferPointer, to destination: Int, tag: Int)
+    /// Receives exactly `bytes.count` bytes from rank `source` sent with `tag` (blocking).
+    func receive(_ bytes: UnsafeMutableRawBufferPointer, from source: Int, tag: Int)
     /// Returns when every rank has called it.
     func barrier()
     /// Ends this process's part in the job after a successful run (`MPI_Finalize`; waits for the other

@@ -118,17 +118,44 @@ public final class MPICommunicator: Communicator {
         return (layout.counts.map { Int32($0) }, (0..<size).map { Int32(layout.range(of: $0).lowerBound) })
     }
 
+    /// Issued in rounds: round j reduces piece j (at most `chunkBytes / size` bytes) of every rank's shard,
+    /// packed in rank order into one staging buffer, with one `MPI_Reduce_scatter`. So the library's
+    /// temporaries are a few `chunkBytes` (one call over the whole vector makes Open MPI allocate
+    /// full-vector buffers inside every call: +1.5 × the vector per rank measured, docs/distributed.md),
+    /// and `shard` may lie inside `buffer` at this rank's range (each piece is staged before its round
+    /// overwrites it). The sums are those of one call (for two ranks exactly `g₀ + g₁`).
     public func reduceScatterSum(_ buffer: UnsafeBufferPointer<Float>, layout: ShardLayout, into shard: UnsafeMutableBufferPointer<Float>) {
-        let (counts, _) = counts(layout, "reduceScatterSum")
+        guard layout.world == size else { abort("reduceScatterSum: shard layout for \(layout.world) ranks in a job of \(size)") }
         guard buffer.count == layout.count, shard.count == layout.range(of: rank).count else {
             abort("reduceScatterSum: buffer \(buffer.count) / shard \(shard.count) elements, layout wants \(layout.count) / \(layout.range(of: rank).count)")
         }
-        let status = lock.locked {
-            counts.withUnsafeBufferPointer { c in
-                MPI_Reduce_scatter(buffer.baseAddress, shard.baseAddress, c.baseAddress, cmpi_float(), cmpi_sum(), cmpi_comm_world())
+        let piece = max(1, limit(elementBytes: 4) / size)  // elements of each rank's shard per round
+        let rounds = ((layout.counts.max() ?? 0) + piece - 1) / piece
+        guard rounds > 0, let source = buffer.baseAddress else { return }
+        let staging = UnsafeMutablePointer<Float>.allocate(capacity: piece * size)  // [size · piece] this round's pieces, rank order
+        defer { staging.deallocate() }
+        var unused: Float = 0  // receive buffer of a round in which this rank's shard has nothing left
+        var counts = [Int32](repeating: 0, count: size)  // [size] elements each rank receives this round
+        for round in 0..<rounds {
+            var filled = 0
+            for r in 0..<size {
+                let range = layout.range(of: r)
+                let lo = min(range.lowerBound + round * piece, range.upperBound), hi = min(lo + piece, range.upperBound)
+                counts[r] = Int32(hi - lo)
+                (staging + filled).update(from: source + lo, count: hi - lo)
+                filled += hi - lo
             }
+            let offset = round * piece
+            let status = withUnsafeMutablePointer(to: &unused) { spare in
+                let receive = offset < shard.count ? shard.baseAddress! + offset : spare
+                return lock.locked {
+                    counts.withUnsafeBufferPointer { c in
+                        MPI_Reduce_scatter(staging, receive, c.baseAddress, cmpi_float(), cmpi_sum(), cmpi_comm_world())
+                    }
+                }
+            }
+            if status != cmpi_success() { abort("MPI_Reduce_scatter failed (MPI error \(status))") }
         }
-        if status != cmpi_success() { abort("MPI_Reduce_scatter failed (MPI error \(status))") }
     }
 
     public func allGather(_ shard: UnsafeBufferPointer<Float>, layout: ShardLayout, into buffer: UnsafeMutableBufferPointer<Float>) {
@@ -157,6 +184,31 @@ public final class MPICommunicator: Communicator {
         }
         if status != cmpi_success() { abort("MPI_Iallreduce failed (MPI error \(status))") }
         return MPIRequestOperation(communicator: self, request: request)
+    }
+
+    public func send(_ bytes: UnsafeRawBufferPointer, to destination: Int, tag: Int) {
+        guard destination >= 0 && destination < size && destination != rank else { abort("send to rank \(destination) from \(rankDescription)") }
+        guard let base = bytes.baseAddress else { return }
+        lock.locked {
+            slices(bytes.count, limit: min(chunkBytes * 16, Int(Int32.max)), { start, n in
+                MPI_Send(base + start, n, cmpi_byte(), Int32(destination), Int32(tag), cmpi_comm_world())
+            }, what: "MPI_Send to rank \(destination)")
+        }
+    }
+
+    public func receive(_ bytes: UnsafeMutableRawBufferPointer, from source: Int, tag: Int) {
+        guard source >= 0 && source < size && source != rank else { abort("receive from rank \(source) on \(rankDescription)") }
+        guard let base = bytes.baseAddress else { return }
+        // Each slice is received by its own call in the sender's order (MPI keeps messages between a pair in order);
+        // a slice of another length means the two sides disagree about the message: end the job.
+        slices(bytes.count, limit: min(chunkBytes * 16, Int(Int32.max)), { start, n in
+            var status = MPI_Status()
+            let result = lock.locked { MPI_Recv(base + start, n, cmpi_byte(), Int32(source), Int32(tag), cmpi_comm_world(), &status) }
+            var got: Int32 = 0
+            MPI_Get_count(&status, cmpi_byte(), &got)
+            if result == cmpi_success() && got != n { abort("receive from rank \(source): \(got) bytes where \(n) were expected") }
+            return result
+        }, what: "MPI_Recv from rank \(source)")
     }
 
     public func barrier() {

@@ -40,6 +40,14 @@ public final class SingleProcessCommunicator: Communicator {
 
     public func startAllreduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) -> PendingOperation { CompletedOperation() }
 
+    public func send(_ bytes: UnsafeRawBufferPointer, to destination: Int, tag: Int) {
+        abort("send to rank \(destination) in a job of 1 process")
+    }
+
+    public func receive(_ bytes: UnsafeMutableRawBufferPointer, from source: Int, tag: Int) {
+        abort("receive from rank \(source) in a job of 1 process")
+    }
+
     public func barrier() {}
     public func finalize() {}
 

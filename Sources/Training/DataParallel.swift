@@ -31,20 +31,15 @@ public protocol ShardedUpdate: GradientReducer {
     /// optimizer and EMA on the shard, gather the parameters. Returns the global norm before clipping;
     /// when it is not finite nothing is updated (the trainer then stops).
     func update(gradients: UnsafeMutableBufferPointer<Float>, microBatches: Int, parameters: UnsafeMutableBufferPointer<Float>, lr: Double) -> Float
-    /// Takes this process's shards of a full saved state (resume).
+    /// Takes this process's shards of a saved state (resume): `optimizerState` and `ema` hold the
+    /// elements `ownedStateRange` only.
     func restore(optimizerState: OptimizerState, ema: EMA?) throws
-    /// The full optimizer state, assembled from the shards on every process (a collective).
-    func gatherOptimizerState() -> OptimizerState
-    /// The full EMA, assembled on every process (a collective; nil without use_ema).
-    func gatherEMA() -> EMA?
-}
-
-/// What a checkpoint saves besides the parameters.
-public struct TrainingState {
-    public var optimizerState: OptimizerState
-    public var ema: EMA?
-    public init(optimizerState: OptimizerState, ema: EMA?) {
-        self.optimizerState = optimizerState
-        self.ema = ema
-    }
+    /// This process's element range of the optimizer moments and the EMA (its shard, cut on tensor
+    /// boundaries); resume reads only these.
+    var ownedStateRange: Range<Int> { get }
+    /// Runs `body` on rank 0 with the full optimizer state and EMA, whose views rank 0 fetches from
+    /// their owners as a writer reads them (so no process ever holds the whole state); the other
+    /// processes meanwhile serve their shards and get nil. A collective: every process calls it at the
+    /// same step.
+    func withFullState<R>(_ body: (TrainingState) throws -> R) throws -> R?
 }

@@ -37,22 +37,24 @@ public struct EMA: Equatable {
 
     /// Applies one update after an optimizer step.
     public mutating func update(from parameters: [Float]) {
+        parameters.withUnsafeBufferPointer { update(from: $0) }
+    }
+
+    /// Applies one update after an optimizer step from `parameters` (`[weights.count]`).
+    public mutating func update(from p: UnsafeBufferPointer<Float>) {
+        precondition(p.count == weights.count, "EMA.update: \(p.count) parameters for \(weights.count) weights")
         updates += 1
         switch kind {
         case .official:
             let d = Float(decay), w = Float(1 - decay)
             weights.withUnsafeMutableBufferPointer { e in
-                parameters.withUnsafeBufferPointer { p in
-                    ParallelUpdate.forEachRange(e.count) { range in for i in range { e[i] = (e[i] * d).addingProduct(p[i], w) } }
-                }
+                ParallelUpdate.forEachRange(e.count) { range in for i in range { e[i] = (e[i] * d).addingProduct(p[i], w) } }
             }
         case .mindone:
             let d = EMA.mindoneDecay(decay: decay, updates: updates)
             let w: Float = 1 - d
             weights.withUnsafeMutableBufferPointer { e in
-                parameters.withUnsafeBufferPointer { p in
-                    ParallelUpdate.forEachRange(e.count) { range in for i in range { e[i] = e[i] * d + p[i] * w } }
-                }
+                ParallelUpdate.forEachRange(e.count) { range in for i in range { e[i] = e[i] * d + p[i] * w } }
             }
         }
     }

@@ -2,13 +2,10 @@ import Checkpoint
 
 /// Tensors over the flat buffers (for writers) and back (for resume).
 enum FlatTensors {
-    /// An f32 tensor of `view` over `buffer`; bytes are copied only when a writer asks for them.
-    static func tensor(_ buffer: [Float], _ view: ParameterView) -> Tensor {
-        let range = view.range
+    /// An f32 tensor of view `index` (`view`) of `source`; bytes are produced only when a writer asks for them.
+    static func tensor(_ source: FlatSource, _ index: Int, _ view: ParameterView) -> Tensor {
         let storage = ComputedStorage(byteCount: view.count * 4) { out in
-            buffer.withUnsafeBytes { all in
-                out.copyMemory(from: UnsafeRawBufferPointer(rebasing: all[(range.lowerBound * 4)..<(range.upperBound * 4)]))
-            }
+            source.copy(view: index, into: out.bindMemory(to: Float.self))
         }
         return try! Tensor(dtype: .f32, shape: view.shape, storage: storage)
     }
@@ -20,14 +17,15 @@ enum FlatTensors {
         return try! Tensor(dtype: dtype, shape: shape, storage: OwnedStorage(bytes))
     }
 
-    /// Copies `tensor` (f32, `view`'s shape) into `buffer[view.range]`.
-    static func read(_ tensor: Tensor, into buffer: inout [Float], view: ParameterView, file: String, name: String) throws {
+    /// Copies `tensor` (f32, `view`'s shape) into `buffer[view.range]`, shifted down by `base` (a buffer
+    /// that starts at element `base` of the layout, e.g. a ZeRO shard).
+    static func read(_ tensor: Tensor, into buffer: inout [Float], at base: Int = 0, view: ParameterView, file: String, name: String) throws {
         guard tensor.dtype == .f32, tensor.elementCount == view.count else {
             throw TrainingError("\(file): '\(name)' is \(tensor.dtype) \(tensor.shape), expected f32 \(view.shape) — a checkpoint for another model size or recipe?")
         }
         try tensor.withContiguousBytes { bytes in
             buffer.withUnsafeMutableBytes { all in
-                UnsafeMutableRawBufferPointer(rebasing: all[(view.offset * 4)..<((view.offset + view.count) * 4)]).copyMemory(from: bytes)
+                UnsafeMutableRawBufferPointer(rebasing: all[((view.offset - base) * 4)..<((view.offset - base + view.count) * 4)]).copyMemory(from: bytes)
             }
         }
     }

@@ -36,28 +36,25 @@ public struct MindSporeAdamWeightDecay: Optimizer {
         return !["gamma", "beta", "bias"].contains { lower.contains($0) }
     }
 
-    public func step(parameters: inout [Float], gradients: [Float], state: inout OptimizerState, lr: Double, layout: ParameterLayout) {
+    public func step(parameters p: UnsafeMutableBufferPointer<Float>, gradients g: UnsafeBufferPointer<Float>, state: inout OptimizerState, lr: Double,
+                     layout: ParameterLayout) {
         state.step += 1
         let b1 = Float(beta1), b2 = Float(beta2)
         let w1: Float = 1 - b1, w2: Float = 1 - b2  // f32 subtractions, as MindSpore computes them
         let epsF = Float(eps), lrF = Float(lr), wdF = Float(weightDecay)
-        parameters.withUnsafeMutableBufferPointer { p in
-            gradients.withUnsafeBufferPointer { g in
-                state.firstMoment.withUnsafeMutableBufferPointer { m in
-                    state.secondMoment.withUnsafeMutableBufferPointer { v in
-                        ParallelUpdate.forEachPiece(layout) { elements, view in
-                            let decay = weightDecay > 0 && decayed(view.name)
-                            for i in elements {
-                                let gi = g[i]
-                                let mi = separate(b1 * m[i]) + separate(w1 * gi)
-                                let vi = separate(b2 * v[i]) + separate(w2 * separate(gi * gi))
-                                m[i] = mi
-                                v[i] = vi
-                                var u = mi / (epsF + vi.squareRoot())
-                                if decay { u = separate(wdF * p[i]) + u }
-                                p[i] = p[i] - separate(lrF * u)
-                            }
-                        }
+        state.firstMoment.withUnsafeMutableBufferPointer { m in
+            state.secondMoment.withUnsafeMutableBufferPointer { v in
+                ParallelUpdate.forEachPiece(layout) { elements, view in
+                    let decay = weightDecay > 0 && decayed(view.name)
+                    for i in elements {
+                        let gi = g[i]
+                        let mi = separate(b1 * m[i]) + separate(w1 * gi)
+                        let vi = separate(b2 * v[i]) + separate(w2 * separate(gi * gi))
+                        m[i] = mi
+                        v[i] = vi
+                        var u = mi / (epsF + vi.squareRoot())
+                        if decay { u = separate(wdF * p[i]) + u }
+                        p[i] = p[i] - separate(lrF * u)
                     }
                 }
             }

@@ -27,5 +27,17 @@ public struct OptimizerState: Equatable {
 public protocol Optimizer {
     /// Updates `parameters` (and `state`) from `gradients` for every trainable view of `layout`; frozen
     /// views are left untouched (their moments stay zero).
-    func step(parameters: inout [Float], gradients: [Float], state: inout OptimizerState, lr: Double, layout: ParameterLayout)
+    /// `parameters` and `gradients` are `[layout.count]` (a ZeRO shard: the shard's slice of the flat
+    /// buffers with a `layout` starting at 0).
+    func step(parameters: UnsafeMutableBufferPointer<Float>, gradients: UnsafeBufferPointer<Float>, state: inout OptimizerState, lr: Double,
+              layout: ParameterLayout)
+}
+
+extension Optimizer {
+    /// `step` over arrays.
+    public func step(parameters: inout [Float], gradients: [Float], state: inout OptimizerState, lr: Double, layout: ParameterLayout) {
+        parameters.withUnsafeMutableBufferPointer { p in
+            gradients.withUnsafeBufferPointer { g in step(parameters: p, gradients: g, state: &state, lr: lr, layout: layout) }
+        }
+    }
 }

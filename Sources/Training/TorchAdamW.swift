@@ -25,7 +25,8 @@ public struct TorchAdamW: Optimizer {
         self.weightDecay = weightDecay
     }
 
-    public func step(parameters: inout [Float], gradients: [Float], state: inout OptimizerState, lr: Double, layout: ParameterLayout) {
+    public func step(parameters p: UnsafeMutableBufferPointer<Float>, gradients g: UnsafeBufferPointer<Float>, state: inout OptimizerState, lr: Double,
+                     layout: ParameterLayout) {
         state.step += 1
         let step = Double(state.step)
         let bc1 = 1 - pow(beta1, step), bc2 = 1 - pow(beta2, step)
@@ -34,22 +35,18 @@ public struct TorchAdamW: Optimizer {
         let w1 = Float(1 - beta1), b2 = Float(beta2), w2 = Float(1 - beta2), epsF = Float(eps)
         let decay = Float(1 - lr * weightDecay)
         let applyDecay = weightDecay != 0
-        parameters.withUnsafeMutableBufferPointer { p in
-            gradients.withUnsafeBufferPointer { g in
-                state.firstMoment.withUnsafeMutableBufferPointer { m in
-                    state.secondMoment.withUnsafeMutableBufferPointer { v in
-                        ParallelUpdate.forEachPiece(layout) { elements, _ in
-                            for i in elements {
-                                if applyDecay { p[i] = p[i] * decay }
-                                let gi = g[i]
-                                let mi = m[i].addingProduct(w1, gi - m[i])
-                                m[i] = mi
-                                let vi = (v[i] * b2).addingProduct(w2 * gi, gi)
-                                v[i] = vi
-                                let denom = vi.squareRoot() / s2 + epsF
-                                p[i] = p[i] + (negativeStepSize * mi) / denom
-                            }
-                        }
+        state.firstMoment.withUnsafeMutableBufferPointer { m in
+            state.secondMoment.withUnsafeMutableBufferPointer { v in
+                ParallelUpdate.forEachPiece(layout) { elements, _ in
+                    for i in elements {
+                        if applyDecay { p[i] = p[i] * decay }
+                        let gi = g[i]
+                        let mi = m[i].addingProduct(w1, gi - m[i])
+                        m[i] = mi
+                        let vi = (v[i] * b2).addingProduct(w2 * gi, gi)
+                        v[i] = vi
+                        let denom = vi.squareRoot() / s2 + epsF
+                        p[i] = p[i] + (negativeStepSize * mi) / denom
                     }
                 }
             }

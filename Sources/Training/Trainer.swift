@@ -227,17 +227,22 @@ public final class Trainer {
     /// True when step `stepsDone` (just finished) ends an epoch.
     public var atEpochEnd: Bool { stepsDone % stepsPerEpoch == 0 }
 
-    /// The full optimizer state and EMA, for a checkpoint. With a sharded update (ZeRO-1) the shards are
-    /// gathered: a collective, so every process of the job must call it at the same step.
-    public func fullState() -> TrainingState {
-        if let sharded = reducer as? ShardedUpdate {
-            return TrainingState(optimizerState: sharded.gatherOptimizerState(), ema: sharded.gatherEMA())
-        }
-        return TrainingState(optimizerState: optimizerState, ema: ema)
+    /// Runs `body` with the full optimizer state and EMA on rank 0 (this process when alone) and
+    /// returns its result there; nil on the other processes. With a sharded update (ZeRO-1) the views
+    /// are fetched from their owners while `body` reads them, the others serving meanwhile: a
+    /// collective, so every process of the job must call it at the same step.
+    public func withFullState<R>(_ body: (TrainingState) throws -> R) throws -> R? {
+        if let sharded = reducer as? ShardedUpdate { return try sharded.withFullState(body) }
+        guard (reducer?.rank ?? 0) == 0 else { return nil }
+        return try body(TrainingState(optimizerState: optimizerState, ema: ema, layout: layout))
     }
 
+    /// The element range of the optimizer state and EMA this process keeps (all of it unless sharded).
+    public var ownedStateRange: Range<Int> { (reducer as? ShardedUpdate)?.ownedStateRange ?? 0..<layout.count }
+
     /// Restores a saved state (resume). The data order and randomness follow from `stepsDone`.
-    /// With a `ShardedUpdate` the optimizer state and EMA go to the updater (each process keeps its shard).
+    /// `optimizerState` and `ema` hold the elements `ownedStateRange` (with a `ShardedUpdate` they go
+    /// to the updater: each process keeps its shard).
     public func restore(parameters: [Float], optimizerState: OptimizerState, ema: EMA?, stepsDone: Int) throws {
         if let sharded = reducer as? ShardedUpdate {
             guard parameters.count == layout.count else {

@@ -62,18 +62,20 @@ public struct TrainingCheckpoints {
     }
 
     /// Saves the model checkpoint and the resume state; returns the model file's path.
+    /// `state`: the full optimizer state and EMA (given by `trainer.withFullState`, which every process of
+    /// a sharded job must call; rank 0 then saves); nil takes it from a trainer that holds all of it.
     @discardableResult
-    /// `state`: the full optimizer state and EMA (`trainer.fullState()`, which every process of a sharded
-    /// job must call; only one then saves); nil takes it from the trainer.
     public func save(_ trainer: Trainer, state: TrainingState? = nil, epochLabel: Int, stepMode: Bool, arguments: [(String, String)]) throws -> String {
-        let state = state ?? trainer.fullState()
+        guard let state = try state ?? trainer.withFullState({ $0 }) else {
+            throw TrainingError("TrainingCheckpoints.save without a state on rank \(trainer.reducer?.rank ?? 0): only rank 0 writes")
+        }
         try makeDirectory()
         let layout = trainer.layout
         switch format {
         case .ckpt:
             let path = checkpointDirectory + (stepMode ? "/DiT-s\(trainer.stepsDone).ckpt" : "/DiT-e\(epochLabel).ckpt")
-            let weights = state.ema?.weights ?? trainer.parameters
-            let tensors = layout.views.map { NamedTensor(name: "network." + mindoneName($0.name), tensor: FlatTensors.tensor(weights, $0)) }
+            let weights = state.ema?.weights ?? FlatSource(trainer.parameters, layout: layout)
+            let tensors = layout.views.enumerated().map { NamedTensor(name: "network." + mindoneName($1.name), tensor: FlatTensors.tensor(weights, $0, $1)) }
             try write(tensors, to: path)
             try writeResume(trainer, state: state, epoch: trainer.epoch(ofStep: max(trainer.stepsDone - 1, 0)) + 1)
             try rotate(prefix: stepMode ? "DiT-s" : "DiT-e", suffix: ".ckpt")
@@ -101,12 +103,15 @@ public struct TrainingCheckpoints {
     private func writeResume(_ trainer: Trainer, state: TrainingState, epoch: Int) throws {
         let layout = trainer.layout
         var tensors: [NamedTensor] = []
-        tensors += layout.views.map { NamedTensor(name: "network." + mindoneName($0.name), tensor: FlatTensors.tensor(trainer.parameters, $0)) }
-        tensors += layout.views.map { NamedTensor(name: "adam_m.network." + mindoneName($0.name), tensor: FlatTensors.tensor(state.optimizerState.firstMoment, $0)) }
-        tensors += layout.views.map { NamedTensor(name: "adam_v.network." + mindoneName($0.name), tensor: FlatTensors.tensor(state.optimizerState.secondMoment, $0)) }
-        tensors.append(NamedTensor(name: "global_step", tensor: FlatTensors.scalar(Int32(state.optimizerState.step), dtype: .i32, shape: [1])))
+        func named(_ prefix: String, _ source: FlatSource) -> [NamedTensor] {
+            layout.views.enumerated().map { NamedTensor(name: prefix + mindoneName($1.name), tensor: FlatTensors.tensor(source, $0, $1)) }
+        }
+        tensors += named("network.", FlatSource(trainer.parameters, layout: layout))
+        tensors += named("adam_m.network.", state.firstMoment)
+        tensors += named("adam_v.network.", state.secondMoment)
+        tensors.append(NamedTensor(name: "global_step", tensor: FlatTensors.scalar(Int32(state.optimizerStep), dtype: .i32, shape: [1])))
         if let ema = state.ema {
-            tensors += layout.views.map { NamedTensor(name: "ema.network." + mindoneName($0.name), tensor: FlatTensors.tensor(ema.weights, $0)) }
+            tensors += named("ema.network.", ema.weights)
             tensors.append(NamedTensor(name: "updates", tensor: FlatTensors.scalar(Float(ema.updates), dtype: .f32)))
         }
         tensors.append(NamedTensor(name: "epoch_num", tensor: FlatTensors.scalar(Int64(epoch), dtype: .i64)))
@@ -118,16 +123,16 @@ public struct TrainingCheckpoints {
     func torchCheckpoint(_ trainer: Trainer, state: TrainingState, arguments: [(String, String)]) -> Node {
         let layout = trainer.layout
         let recipe = trainer.options.recipe
-        func stateDict(_ buffer: [Float]) -> Node {
-            .dict(layout.views.map { (key: .string($0.name), value: .tensor(FlatTensors.tensor(buffer, $0))) })
+        func stateDict(_ source: FlatSource) -> Node {
+            .dict(layout.views.enumerated().map { (key: .string($1.name), value: .tensor(FlatTensors.tensor(source, $0, $1))) })
         }
         var perParameter: [(key: Node, value: Node)] = []
-        if state.optimizerState.step > 0 {
+        if state.optimizerStep > 0 {
             for (index, view) in layout.views.enumerated() where view.trainable {
                 perParameter.append((key: .int(Int64(index)), value: .dict([
-                    (key: .string("step"), value: .tensor(FlatTensors.scalar(Float(state.optimizerState.step), dtype: .f32))),
-                    (key: .string("exp_avg"), value: .tensor(FlatTensors.tensor(state.optimizerState.firstMoment, view))),
-                    (key: .string("exp_avg_sq"), value: .tensor(FlatTensors.tensor(state.optimizerState.secondMoment, view))),
+                    (key: .string("step"), value: .tensor(FlatTensors.scalar(Float(state.optimizerStep), dtype: .f32))),
+                    (key: .string("exp_avg"), value: .tensor(FlatTensors.tensor(state.firstMoment, index, view))),
+                    (key: .string("exp_avg_sq"), value: .tensor(FlatTensors.tensor(state.secondMoment, index, view))),
                 ])))
             }
         }
@@ -154,8 +159,8 @@ public struct TrainingCheckpoints {
             (key: .string("optimizer"), value: .string(recipe.optimizer.rawValue)),
         ]
         return .dict([
-            (key: .string("model"), value: stateDict(trainer.parameters)),
-            (key: .string("ema"), value: stateDict(state.ema?.weights ?? trainer.parameters)),
+            (key: .string("model"), value: stateDict(FlatSource(trainer.parameters, layout: layout))),
+            (key: .string("ema"), value: stateDict(state.ema?.weights ?? FlatSource(trainer.parameters, layout: layout))),
             (key: .string("opt"), value: .dict([(key: .string("state"), value: .dict(perParameter)),
                                                  (key: .string("param_groups"), value: .list([group]))])),
             (key: .string("args"), value: .dict(args)),
@@ -204,8 +209,11 @@ public struct TrainingCheckpoints {
             throw TrainingError("cannot read resume checkpoint \(path): \(error.message)")
         }
         let layout = trainer.layout
-        var parameters = [Float](repeating: 0, count: layout.count)
-        var state = OptimizerState(count: layout.count)
+        var parameters = [Float](repeating: 0, count: layout.count)  // [layout.count]
+        // Moments and EMA: only the elements this process keeps (a ZeRO-1 shard, cut on tensor boundaries).
+        let owned = trainer.ownedStateRange
+        func isOwned(_ view: ParameterView) -> Bool { owned.contains(view.offset) }
+        var state = OptimizerState(count: owned.count)  // [owned.count] each
         var ema: EMA? = nil
         let steps: Int
         switch checkpoint.format {
@@ -215,13 +223,15 @@ public struct TrainingCheckpoints {
                 guard let t = tensors[name] else { throw TrainingError("\(path) has no '\(name)': not a dit-train train_resume.ckpt, or for another model") }
                 return t
             }
-            var emaWeights = trainer.options.recipe.useEMA ? [Float](repeating: 0, count: layout.count) : nil
+            var emaWeights = trainer.options.recipe.useEMA ? [Float](repeating: 0, count: owned.count) : nil  // [owned.count]
             for view in layout.views {
                 let n = mindoneName(view.name)
                 try FlatTensors.read(try need("network." + n), into: &parameters, view: view, file: path, name: "network." + n)
-                try FlatTensors.read(try need("adam_m.network." + n), into: &state.firstMoment, view: view, file: path, name: "adam_m.network." + n)
-                try FlatTensors.read(try need("adam_v.network." + n), into: &state.secondMoment, view: view, file: path, name: "adam_v.network." + n)
-                if emaWeights != nil { try FlatTensors.read(try need("ema.network." + n), into: &emaWeights!, view: view, file: path, name: "ema.network." + n) }
+                guard isOwned(view) else { continue }
+                let base = owned.lowerBound
+                try FlatTensors.read(try need("adam_m.network." + n), into: &state.firstMoment, at: base, view: view, file: path, name: "adam_m.network." + n)
+                try FlatTensors.read(try need("adam_v.network." + n), into: &state.secondMoment, at: base, view: view, file: path, name: "adam_v.network." + n)
+                if emaWeights != nil { try FlatTensors.read(try need("ema.network." + n), into: &emaWeights!, at: base, view: view, file: path, name: "ema.network." + n) }
             }
             state.step = Int(try FlatTensors.number(try need("global_step")))
             steps = Int(try FlatTensors.number(try need("cur_step")))
@@ -240,8 +250,10 @@ public struct TrainingCheckpoints {
                 guard let p = model[view.name] else { throw TrainingError("\(path): model has no '\(view.name)' — a checkpoint for another model size?") }
                 try FlatTensors.read(p, into: &parameters, view: view, file: path, name: "model." + view.name)
                 if let m = opt["state.\(index).exp_avg"], let v = opt["state.\(index).exp_avg_sq"] {
-                    try FlatTensors.read(m, into: &state.firstMoment, view: view, file: path, name: "opt.state.\(index).exp_avg")
-                    try FlatTensors.read(v, into: &state.secondMoment, view: view, file: path, name: "opt.state.\(index).exp_avg_sq")
+                    if isOwned(view) {
+                        try FlatTensors.read(m, into: &state.firstMoment, at: owned.lowerBound, view: view, file: path, name: "opt.state.\(index).exp_avg")
+                        try FlatTensors.read(v, into: &state.secondMoment, at: owned.lowerBound, view: view, file: path, name: "opt.state.\(index).exp_avg_sq")
+                    }
                     if let s = opt["state.\(index).step"] { state.step = Int(try FlatTensors.number(s)) }
                 }
             }
@@ -250,10 +262,10 @@ public struct TrainingCheckpoints {
             }
             steps = Int(trainSteps)
             if trainer.options.recipe.useEMA {
-                var weights = [Float](repeating: 0, count: layout.count)
+                var weights = [Float](repeating: 0, count: owned.count)  // [owned.count]
                 for view in layout.views {
                     guard let e = emaTensors[view.name] else { throw TrainingError("\(path): ema has no '\(view.name)'") }
-                    try FlatTensors.read(e, into: &weights, view: view, file: path, name: "ema." + view.name)
+                    if isOwned(view) { try FlatTensors.read(e, into: &weights, at: owned.lowerBound, view: view, file: path, name: "ema." + view.name) }
                 }
                 var restored = EMA(kind: trainer.options.recipe.emaKind, decay: trainer.options.recipe.emaDecay, parameters: weights)
                 if case .int(let updates)? = root.value(atPath: "args.ema_updates") { restored.updates = Int(updates) }

@@ -156,18 +156,22 @@ func train(_ settings: ResolvedSettings, communicator: Communicator, launch: Lau
         let interval = options.checkpointInterval
         let due = options.stepMode ? trainer.stepsDone % interval == 0 : trainer.atEpochEnd && (record.epoch % interval == 0)
         if due || trainer.isFinished {
-            let state = trainer.fullState()  // every rank: gathers ZeRO shards
-            if rank == 0 {
-                lastSaved = try checkpoints.save(trainer, state: state, epochLabel: record.epoch, stepMode: options.stepMode, arguments: options.arguments)
+            // Every rank: rank 0 writes, fetching ZeRO shards view by view; the others serve theirs.
+            let saved = try trainer.withFullState { state in
+                try checkpoints.save(trainer, state: state, epochLabel: record.epoch, stepMode: options.stepMode, arguments: options.arguments)
+            }
+            if let saved {
+                lastSaved = saved
                 try lossLog?.drawPicture()
-                if !progressIsOnTerminal(quiet) { log("saved \(lastSaved!)") }
+                if !progressIsOnTerminal(quiet) { log("saved \(saved)") }
             }
             communicator.barrier()  // a checkpoint counts once rank 0 has written it and every rank got here
         }
         if sampleEvery > 0, trainer.stepsDone % sampleEvery == 0 || trainer.isFinished {
-            let ema = reducer is ShardedUpdate ? trainer.fullState().ema : trainer.ema  // every rank: gathers ZeRO shards
+            // Every rank when sharded: rank 0 assembles the EMA from the shards.
+            let ema = reducer is ShardedUpdate ? (try trainer.withFullState { $0.ema?.weights.materialise(model.layout) } ?? nil) : trainer.ema?.weights
             if let grid {
-                let file = try grid.write(weights: ema?.weights ?? trainer.parameters, layout: model.layout, step: trainer.stepsDone, runFolder: run.path)
+                let file = try grid.write(weights: ema ?? trainer.parameters, layout: model.layout, step: trainer.stepsDone, runFolder: run.path)
                 if !progressIsOnTerminal(quiet) { log("sample grid: \(file)") }
             }
         }

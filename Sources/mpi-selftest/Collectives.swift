@@ -36,6 +36,25 @@ struct Collectives {
         mine.withUnsafeBufferPointer { b in shard.withUnsafeMutableBufferPointer { communicator.reduceScatterSum(b, layout: layout, into: $0) } }
         save("reducescatter", shard)
 
+        // In place, on shards cut unevenly (rank 0 keeps 7 elements: it has nothing left after the first
+        // round), as ZeRO-1 reduces the gradient buffer into its own range.
+        let uneven = ShardLayout(boundaries: [0, 7] + (1..<world).map { n * $0 / world + (($0 == world - 1) ? 0 : 1) }.dropLast() + [n])
+        var whole = mine  // [n] f32, own range summed in place
+        whole.withUnsafeMutableBufferPointer { buffer in
+            communicator.reduceScatterSum(UnsafeBufferPointer(buffer), layout: uneven, into: UnsafeMutableBufferPointer(rebasing: buffer[uneven.range(of: rank)]))
+        }
+        save("reducescatter-inplace", Array(whole[uneven.range(of: rank)]))
+        save("uneven-boundaries", uneven.boundaries.map(Int64.init))
+
+        // Point to point around the ring: the first 1000 values to the next rank, from the previous one.
+        let next = (rank + 1) % world, previous = (rank + world - 1) % world
+        let head = Array(mine[0..<1000])  // [1000] f32
+        var received = [Float](repeating: .nan, count: 1000)  // [1000] f32
+        func sendHead() { head.withUnsafeBytes { communicator.send($0, to: next, tag: 5) } }
+        func receiveHead() { received.withUnsafeMutableBytes { communicator.receive($0, from: previous, tag: 5) } }
+        if rank % 2 == 0 { sendHead(); receiveHead() } else { receiveHead(); sendHead() }
+        save("sendreceive", received)
+
         let own = Array(mine[layout.range(of: rank)])
         var gathered = [Float](repeating: .nan, count: n)  // [n] f32
         own.withUnsafeBufferPointer { s in gathered.withUnsafeMutableBufferPointer { communicator.allGather(s, layout: layout, into: $0) } }

@@ -72,23 +72,16 @@ do {
         losses.append(record.loss)
         norms.append(record.gradNorm)
     }
-    let state: OptimizerState, ema: EMA?
-    if let zero = reducer as? ZeROUpdate {
-        state = zero.gatherOptimizerState()
-        ema = zero.gatherEMA()
-    } else {
-        state = trainer.optimizerState
-        ema = trainer.ema
-    }
     write(trainer.parameters, "parameters.\(communicator.rank).f32")
-    if communicator.rank == 0 {
+    // Rank 0 reads the full state (ZeRO-1: fetched view by view from the shards' owners, which serve meanwhile).
+    _ = try trainer.withFullState { state in
         write(trainer.parameters, "parameters.f32")
-        write(ema?.weights ?? [], "ema.f32")
-        write(state.firstMoment, "m.f32")
-        write(state.secondMoment, "v.f32")
+        write(state.ema?.weights.materialise(layout) ?? [], "ema.f32")
+        write(state.firstMoment.materialise(layout), "m.f32")
+        write(state.secondMoment.materialise(layout), "v.f32")
         write(losses, "losses.f64")
         write(norms, "norms.f64")
-        write([Int64(state.step), Int64(trainer.stepsPerEpoch), Int64(layout.count)], "info.i64")
+        write([Int64(state.optimizerStep), Int64(trainer.stepsPerEpoch), Int64(layout.count)], "info.i64")
     }
     communicator.finalize()
 } catch {

@@ -55,6 +55,14 @@ final class CollectiveTests: XCTestCase {
             assertBits(try read(dir, "broadcast", rank: r, as: Float.self), inputs[world - 1], "broadcast from rank \(world - 1), rank \(r)")
             assertBits(try read(dir, "allreduce", rank: r, as: Float.self), sum, "allreduce sum, rank \(r)")
             assertBits(try read(dir, "reducescatter", rank: r, as: Float.self), Array(sum[shard(r, of: world, count: Input.count)]), "reduce-scatter shard of rank \(r)")
+            let boundaries = try read(dir, "uneven-boundaries", rank: r, as: Int64.self).map(Int.init)
+            XCTAssertEqual(boundaries.first, 0)
+            XCTAssertEqual(boundaries[1], 7, "rank 0's shard is 7 elements")
+            XCTAssertEqual(boundaries.last, Input.count)
+            assertBits(try read(dir, "reducescatter-inplace", rank: r, as: Float.self), Array(sum[boundaries[r]..<boundaries[r + 1]]),
+                       "in-place reduce-scatter over uneven shards, rank \(r)")
+            assertBits(try read(dir, "sendreceive", rank: r, as: Float.self), Array(inputs[(r + world - 1) % world][0..<1000]),
+                       "send/receive from rank \((r + world - 1) % world), rank \(r)")
             assertBits(try read(dir, "allgather", rank: r, as: Float.self), Array(gathered), "all-gather, rank \(r)")
             assertBits(try read(dir, "allgather-inplace", rank: r, as: Float.self), Array(gathered), "in-place all-gather, rank \(r)")
             for name in ["bucketed-poll", "bucketed-thread"] {
