@@ -19,7 +19,17 @@ public protocol GradientReducer: AnyObject {
     /// same on every process (the step's mean is then summed in one process's order).
     func gatherLosses(_ losses: [Float]) -> [Float]
     /// Replicated update: replaces `gradients` by its sum over the processes (bitwise the same on all).  // [layout.count]
+    /// After `beginOverlappedSum` on the same buffer it completes the sums started during the backward.
     func sumGradients(_ gradients: UnsafeMutableBufferPointer<Float>)
+    /// Overlap (DDP's buckets): called just before the backward that completes `gradients` (the step's
+    /// last local micro-batch); returns the callback that backward calls with offsets o, descending,
+    /// once `[o, count)` is final, and starts summing finished buckets while the rest is computed; nil
+    /// when the reducer does not overlap. The buffer must stay in place until `sumGradients`.
+    func beginOverlappedSum(_ gradients: UnsafeMutableBufferPointer<Float>) -> ((Int) -> Void)?
+}
+
+extension GradientReducer {
+    public func beginOverlappedSum(_ gradients: UnsafeMutableBufferPointer<Float>) -> ((Int) -> Void)? { nil }
 }
 
 /// A reducer that also owns the update (ZeRO-1): the optimizer moments and the EMA live in shards, one

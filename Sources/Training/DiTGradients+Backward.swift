@@ -4,10 +4,12 @@ import Models
 /// The hand-written DiT backward (docs/training.md, engine section): final layer, blocks in reverse
 /// (MLP branch, then attention branch, then the block's adaLN), embedders. Every weight gradient is one
 /// GEMM over all N·T rows written with β = 0, so `gradients` is overwritten without a zeroing pass (only
-/// the label table, a scatter-add, and a frozen `pos_embed` are cleared).
+/// the label table, a scatter-add, and a frozen `pos_embed` are cleared). `ready` hears, after the
+/// final layer and after each block, the offset from which the gradient buffer is final (the layout
+/// keeps the official order: embedders, blocks 0…depth−1, final layer).
 extension DiTGradients {
     func backward(outputGradient gOut: UnsafePointer<Float>, saves a: DiTActivations, labels: [Int], parameters: UnsafePointer<Float>,
-                  gradients: UnsafeMutablePointer<Float>, scratch s: BackwardScratch) {
+                  gradients: UnsafeMutablePointer<Float>, scratch s: BackwardScratch, ready: ((Int) -> Void)? = nil) {
         let config = layout.config
         let n = a.batch, tokens = a.tokens, d = a.dim, rows = n * tokens, p = config.patchSize
         let cOut = config.outChannels, outputs = p * p * cOut, grid = config.inputSize / p, size = config.inputSize
@@ -48,8 +50,10 @@ extension DiTGradients {
             adaLNBackward(dm.baseAddress!, rows: n, width: 2 * d, prefix: "final_layer.", saves: a, scratch: s, first: true, w: w, g: g)
         }
 
+        ready?(firstOffset(prefix: "final_layer."))
         for index in stride(from: config.depth - 1, through: 0, by: -1) {
             blockBackward(index, saves: a, scratch: s, w: w, g: g)
+            ready?(firstOffset(prefix: "blocks.\(index)."))
         }
 
         // Tokens = patch embedding + pos_embed.
@@ -88,6 +92,9 @@ extension DiTGradients {
             }
         } } }
     }
+
+    /// The lowest offset of the views named `prefix…` (a module's parameters are contiguous).
+    func firstOffset(prefix: String) -> Int { layout.views.filter { $0.name.hasPrefix(prefix) }.map(\.offset).min() ?? layout.count }
 
     /// adaLN Linear backward: `dW = dmodᵀ·SiLU(c)`, `db = Σ dmod`, `dSiLU(c) (+)= dmod·W`.
     func adaLNBackward(_ dMod: UnsafePointer<Float>, rows n: Int, width: Int, prefix: String, saves a: DiTActivations,

@@ -34,7 +34,7 @@ public final class DiTGradients: GradientComputer {
     }
 
     public func lossAndGradients(parameters: UnsafeBufferPointer<Float>, batch: TrainingBatch,
-                                 gradients: UnsafeMutableBufferPointer<Float>) throws -> LossTerms {
+                                 gradients: UnsafeMutableBufferPointer<Float>, gradientsReady: ((Int) -> Void)?) throws -> LossTerms {
         let config = layout.config
         let n = batch.count, c = config.inChannels, s = config.inputSize, per = c * s * s
         guard parameters.count == layout.count, gradients.count == layout.count else {
@@ -65,7 +65,7 @@ public final class DiTGradients: GradientComputer {
         }
         outputGradient.withUnsafeBufferPointer { g in
             backward(outputGradient: g.baseAddress!, saves: saves, labels: batch.labels, parameters: parameters.baseAddress!,
-                     gradients: gradients.baseAddress!, scratch: scratch!)
+                     gradients: gradients.baseAddress!, scratch: scratch!, ready: gradientsReady)
         }
         return LossTerms(loss: terms.loss, mse: terms.mse, vb: terms.vb)
     }

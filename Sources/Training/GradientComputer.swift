@@ -38,8 +38,20 @@ public struct LossTerms: Equatable {
 /// Contract (what makes accumulation and N ranks agree bit for bit): `gradients` is OVERWRITTEN (not
 /// added to) with d(mean of `loss` over the B samples)/dθ for every trainable view of `layout`, zero for
 /// the others. The optimizer loop combines micro-batches / ranks itself, in a fixed order.
+///
+/// `gradientsReady`, when given, is called during the backward with offsets o, descending: elements
+/// `[o, layout.count)` of `gradients` hold their final values from then on (a data-parallel reducer
+/// starts summing them while the rest is computed, as DDP's buckets do).
 public protocol GradientComputer: AnyObject {
     var layout: ParameterLayout { get }
     func lossAndGradients(parameters: UnsafeBufferPointer<Float>, batch: TrainingBatch,
-                          gradients: UnsafeMutableBufferPointer<Float>) throws -> LossTerms
+                          gradients: UnsafeMutableBufferPointer<Float>, gradientsReady: ((Int) -> Void)?) throws -> LossTerms
+}
+
+extension GradientComputer {
+    /// Without reporting finished gradients.
+    public func lossAndGradients(parameters: UnsafeBufferPointer<Float>, batch: TrainingBatch,
+                                 gradients: UnsafeMutableBufferPointer<Float>) throws -> LossTerms {
+        try lossAndGradients(parameters: parameters, batch: batch, gradients: gradients, gradientsReady: nil)
+    }
 }

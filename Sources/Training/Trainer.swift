@@ -150,20 +150,11 @@ public final class Trainer {
         let k = options.recipe.gradientAccumulationSteps
         let firstMicro = (reducer?.rank ?? 0) * k
         var losses: [Float] = []  // [B·K] this process's, then [B·K·W] all
+        let overlapping = reducer != nil && !(reducer is ShardedUpdate)
         for local in 0..<k {
             let micro = firstMicro + local
             let batch = try batch(step: s, micro: micro)
-            let terms: LossTerms
-            if k == 1 {
-                terms = try computeInto(&gradients, batch: batch)
-            } else {
-                terms = try computeInto(&microGradients, batch: batch)
-                if local == 0 {
-                    gradients.withUnsafeMutableBufferPointer { g in microGradients.withUnsafeBufferPointer { m in for i in 0..<g.count { g[i] = m[i] } } }
-                } else {
-                    gradients.withUnsafeMutableBufferPointer { g in microGradients.withUnsafeBufferPointer { m in for i in 0..<g.count { g[i] += m[i] } } }
-                }
-            }
+            let terms = try accumulate(batch: batch, local: local, of: k, overlap: overlapping && local == k - 1)
             losses += terms.loss
         }
         if let reducer { losses = reducer.gatherLosses(losses) }
@@ -212,11 +203,30 @@ public final class Trainer {
                           seconds: Date().timeIntervalSince(start), epoch: epoch)
     }
 
-    private func computeInto(_ buffer: inout [Float], batch: TrainingBatch) throws -> LossTerms {
-        let computer = self.computer
+    /// Micro-batch `local` of `k`: its gradient into `gradients` (k = 1) or `microGradients`, then
+    /// `gradients` = m₀ (local 0) or `gradients` += m_local, element by element. With `overlap` (the
+    /// last local micro-batch of a replicated data-parallel step) the reducer starts summing each range
+    /// of `gradients` as soon as the backward has finished it (and, for k > 1, it has been added).
+    private func accumulate(batch: TrainingBatch, local: Int, of k: Int, overlap: Bool) throws -> LossTerms {
+        let computer = self.computer, reducer = self.reducer
+        let count = layout.count
         return try parameters.withUnsafeBufferPointer { p in
-            try buffer.withUnsafeMutableBufferPointer { g in
-                try computer.lossAndGradients(parameters: p, batch: batch, gradients: g)
+            try gradients.withUnsafeMutableBufferPointer { gradientBuffer in
+                try microGradients.withUnsafeMutableBufferPointer { microBuffer in
+                    let g = gradientBuffer, m = microBuffer  // [layout.count] each (m empty when k = 1)
+                    let started = overlap ? reducer?.beginOverlappedSum(g) : nil
+                    if k == 1 { return try computer.lossAndGradients(parameters: p, batch: batch, gradients: g, gradientsReady: started) }
+                    var done = count  // [done, count) of g is complete
+                    func add(from offset: Int) {
+                        guard offset < done else { return }
+                        if local == 0 { for i in offset..<done { g[i] = m[i] } } else { for i in offset..<done { g[i] += m[i] } }
+                        done = offset
+                    }
+                    let ready: ((Int) -> Void)? = started.map { forward in { offset in add(from: offset); forward(offset) } }
+                    let terms = try computer.lossAndGradients(parameters: p, batch: batch, gradients: m, gradientsReady: ready)
+                    add(from: 0)
+                    return terms
+                }
             }
         }
     }

@@ -9,16 +9,19 @@ import Training
 /// 5 classes, every weight random) on a latent cache for DistributedTests' equivalence checks:
 ///
 ///     mpi-train-selftest CACHE OUT single     RECIPE ACCUMULATION STEPS   # one process
-///     mpirun -n W mpi-train-selftest CACHE OUT replicated RECIPE ...      # GradientReducer over MPI
+///     mpirun -n W mpi-train-selftest CACHE OUT replicated RECIPE ...      # GradientReducer over MPI, 1 KiB buckets
+///                                                                          # started during the backward
+///     mpirun -n W mpi-train-selftest CACHE OUT replicated-blocking ...     # the same, one sum after the backward
 ///     mpirun -n W mpi-train-selftest CACHE OUT zero RECIPE ...            # ZeRO-1 (ZeROUpdate)
 ///
 /// RECIPE is official (weight decay 0.01) or mindone (EMA, weight decay, clipping at 0.05 so it acts). Batch 2 per
 /// micro-batch, seed 11, shuffled. Writes OUT/{parameters,ema,m,v}.f32 (full state, from rank 0),
-/// OUT/parameters.R.f32 (every rank's copy), OUT/losses.f64 and OUT/norms.f64 (per step).
+/// OUT/parameters.R.f32 (every rank's copy), OUT/losses.f64 and OUT/norms.f64 (per step), and for
+/// replicated runs OUT/early.i64 (buckets of the last step started before the backward ended).
 let arguments = Array(CommandLine.arguments.dropFirst())
 guard arguments.count == 6, let accumulation = Int(arguments[4]), let steps = Int(arguments[5]),
-      let recipeName = TrainingRecipe.Name(rawValue: arguments[3]), ["single", "replicated", "zero"].contains(arguments[2]) else {
-    fputs("usage: mpi-train-selftest CACHE OUT single|replicated|zero official|mindone ACCUMULATION STEPS\n", stderr)
+      let recipeName = TrainingRecipe.Name(rawValue: arguments[3]), ["single", "replicated", "replicated-blocking", "zero"].contains(arguments[2]) else {
+    fputs("usage: mpi-train-selftest CACHE OUT single|replicated|replicated-blocking|zero official|mindone ACCUMULATION STEPS\n", stderr)
     exit(2)
 }
 let (cachePath, out, mode) = (arguments[0], arguments[1], arguments[2])
@@ -60,7 +63,8 @@ do {
     options.seed = 11
     let reducer: GradientReducer?
     switch mode {
-    case "replicated": reducer = CommunicatorReducer(communicator: communicator)
+    case "replicated": reducer = CommunicatorReducer(communicator: communicator, overlap: true, bucketBytes: 1 << 10)
+    case "replicated-blocking": reducer = CommunicatorReducer(communicator: communicator, overlap: false)
     case "zero": reducer = ZeROUpdate(communicator: communicator, layout: layout, recipe: recipe, initialParameters: initial)
     default: reducer = nil
     }
@@ -82,6 +86,7 @@ do {
         write(losses, "losses.f64")
         write(norms, "norms.f64")
         write([Int64(state.optimizerStep), Int64(trainer.stepsPerEpoch), Int64(layout.count)], "info.i64")
+        if let replicated = reducer as? CommunicatorReducer { write([Int64(replicated.bucketsStartedEarly)], "early.i64") }
     }
     communicator.finalize()
 } catch {
