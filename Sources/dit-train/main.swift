@@ -102,7 +102,7 @@ func train(_ settings: ResolvedSettings, communicator: Communicator, launch: Lau
     } else if zeroStage == 1 {
         reducer = ZeROUpdate(communicator: communicator, layout: model.layout, recipe: recipe, initialParameters: initial)
     } else {
-        reducer = CommunicatorReducer(communicator: communicator)
+        reducer = CommunicatorReducer(communicator: communicator, overlap: settings.bool("overlap_gradients"))
     }
     let trainer: Trainer
     do { trainer = try Trainer(computer: computer, cache: data.cache, initialParameters: initial, options: options, reducer: reducer) } catch {

@@ -2,7 +2,7 @@
 # Data-parallel dit-train on this host (issue 13; numbers in docs/distributed.md "Measured on this
 # machine" and docs/benchmarks.md). Times, in the same run:
 #   1. DiT-B/2 256 from random init, global batch 8: `mpirun -n 2` (batch 4 per rank, DITPORT_THREADS=1
-#      each), ZeRO-1 and replicated, against the anchor ONE process × 2 threads with batch 4 and
+#      each), ZeRO-1, replicated with bucket overlap and replicated with one sum after the backward, against the anchor ONE process × 2 threads with batch 4 and
 #      gradient_accumulation_steps 2 (the same 8 samples per step). Median step time after the first
 #      (loss.csv `seconds`), and per rank the step's time inside collectives (DITPORT_PROFILE=1).
 #   2. Peak RSS per rank (/usr/bin/time -f %M around each rank, and dit-train's own "peak RSS while
@@ -41,7 +41,7 @@ chmod +x "$WORK/timed.sh"
 
 # run NAME MODEL BATCH ACCUM STEPS [mpi ZERO | single] : prints the median step after the first and the profile lines.
 run() {
-    local name=$1 model=$2 batch=$3 accum=$4 steps=$5 mode=$6 zero=${7:-}
+    local name=$1 model=$2 batch=$3 accum=$4 steps=$5 mode=$6 zero=${7:-} overlap=${8:-True}
     local out="$WORK/$name"
     mkdir -p "$out"
     local args=(--dit_checkpoint "" --model_name "$model" --image_size 256 --latent_cache "$WORK/cache.safetensors"
@@ -49,7 +49,7 @@ run() {
                 --step_mode True --ckpt_save_interval 100000 --output_path "$out" --output_timestamp False --quiet True)
     if [ "$mode" = mpi ]; then
         DITPORT_PROFILE=1 "${MPIRUN[@]}" -x DITPORT_THREADS=1 -x DITPORT_PROFILE -n 2 "$WORK/timed.sh" "$BIN" "${args[@]}" \
-            --use_parallel True --zero_stage "$zero" 2> "$out/stderr" || { cat "$out/stderr" >&2; exit 1; }
+            --use_parallel True --zero_stage "$zero" --overlap_gradients "$overlap" 2> "$out/stderr" || { cat "$out/stderr" >&2; exit 1; }
     else
         DITPORT_PROFILE=1 DITPORT_THREADS=2 "$WORK/timed.sh" "$BIN" "${args[@]}" 2> "$out/stderr" || { cat "$out/stderr" >&2; exit 1; }
     fi
@@ -68,9 +68,10 @@ PY
 echo "== $(date -u '+%Y-%m-%d %H:%M UTC'), load $(cut -d' ' -f1-3 /proc/loadavg), $(free -g | awk '/Mem:/ {print $7}') GB available"
 for model in $MODELS; do
     tag=${model//\//-}
-    run "$tag-single-accum2" "$model" 4 2 "$STEPS" single
-    run "$tag-n2-zero1" "$model" 4 1 "$STEPS" mpi 1
+    [ -n "${SKIP_ANCHOR:-}" ] || run "$tag-single-accum2" "$model" 4 2 "$STEPS" single
+    [ -n "${SKIP_ZERO:-}" ] || run "$tag-n2-zero1" "$model" 4 1 "$STEPS" mpi 1
     run "$tag-n2-replicated" "$model" 4 1 "$STEPS" mpi 0
+    run "$tag-n2-replicated-blocking" "$model" 4 1 "$STEPS" mpi 0 False
 done
 if [ "$XL" = 1 ]; then
     avail=$(free -g | awk '/Mem:/ {print $7}')
