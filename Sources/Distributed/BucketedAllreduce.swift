@@ -10,13 +10,27 @@ import Foundation
 /// the vector toward its start, as a backward pass produces the last layers' gradients first — so every
 /// rank issues the same collectives in the same order, as MPI requires.
 ///
+/// With `kind: .reduceScatter(shards)` (ZeRO-1) each bucket is instead reduce-scattered in place: every
+/// rank receives the sums of the bucket's elements that lie in its shard, and `finish()` moves them from
+/// the bucket's start (where MPI_IN_PLACE leaves them) to their place; only the own shard's elements of
+/// the buffer are then defined.
+///
 /// Progress: with Open MPI's shared-memory transport a started operation only moves while some MPI
 /// call runs. Either call `progress()` between pieces of computation (every few hundred µs is enough,
 /// distributed.md §4), or construct with `progressThread: true` to have a helper thread test the
 /// requests every `progressInterval` seconds (needs `MPI_THREAD_SERIALIZED`, which `MPICommunicator`
 /// requests; all MPI calls are serialised by its lock).
 public final class BucketedAllreduce {
+    /// What each bucket's collective does.
+    public enum Kind: Equatable {
+        /// Every rank gets every element's sum.
+        case allreduce
+        /// Each rank gets the sums of the elements in its shard of the layout (whose count is the vector's).
+        case reduceScatter(ShardLayout)
+    }
+
     public let communicator: Communicator
+    public let kind: Kind
     /// Elements of the vector.
     public let count: Int
     /// Bucket size in bytes (the last bucket, at the vector's head, may be smaller).
@@ -38,10 +52,14 @@ public final class BucketedAllreduce {
     ///   - bucketBytes: bytes per bucket (rounded down to whole floats, at least one).
     ///   - progressThread: drive progress from a helper thread (ignored for one process, or when the
     ///     MPI library does not allow a second thread).
-    public init(communicator: Communicator, count: Int, bucketBytes: Int = 4 << 20, progressThread: Bool = false,
+    public init(communicator: Communicator, count: Int, bucketBytes: Int = 4 << 20, kind: Kind = .allreduce, progressThread: Bool = false,
                 progressInterval: Double = 200e-6) {
         precondition(count >= 0 && bucketBytes > 0, "BucketedAllreduce: count \(count), bucketBytes \(bucketBytes)")
+        if case .reduceScatter(let shards) = kind {
+            precondition(shards.count == count && shards.world == communicator.size, "BucketedAllreduce: shard layout \(shards.boundaries) for \(count) elements, \(communicator.size) ranks")
+        }
         self.communicator = communicator
+        self.kind = kind
         self.count = count
         self.bucketBytes = bucketBytes
         self.progressInterval = progressInterval
@@ -79,7 +97,14 @@ public final class BucketedAllreduce {
             guard let base = buffer else { communicator.abort("BucketedAllreduce: ready(from:) outside begin()/finish()") }
             while started < buckets.count && buckets[started].lowerBound >= offset {
                 let range = buckets[started]
-                operations.append(communicator.startAllreduceSum(UnsafeMutableBufferPointer(start: base + range.lowerBound, count: range.count)))
+                let bucket = UnsafeMutableBufferPointer(start: base + range.lowerBound, count: range.count)
+                switch kind {
+                case .allreduce:
+                    operations.append(communicator.startAllreduceSum(bucket))
+                case .reduceScatter(let shards):
+                    let counts = (0..<shards.world).map { Self.overlap(range, shards.range(of: $0)).count }  // [world]
+                    operations.append(communicator.startReduceScatterSum(bucket, counts: counts))
+                }
                 started += 1
             }
         }
@@ -103,9 +128,24 @@ public final class BucketedAllreduce {
         let pending = state.locked { operations }
         for operation in pending { operation.wait() }
         state.locked {
+            if case .reduceScatter(let shards) = kind, let base = buffer {
+                let own = shards.range(of: communicator.rank)
+                for range in buckets {
+                    let mine = Self.overlap(range, own)
+                    if !mine.isEmpty && mine.lowerBound != range.lowerBound {
+                        memmove(base + mine.lowerBound, base + range.lowerBound, mine.count * MemoryLayout<Float>.size)  // the two may overlap
+                    }
+                }
+            }
             buffer = nil
             operations = []
         }
+    }
+
+    /// The elements two ranges share.
+    static func overlap(_ a: Range<Int>, _ b: Range<Int>) -> Range<Int> {
+        let low = max(a.lowerBound, b.lowerBound), high = min(a.upperBound, b.upperBound)
+        return low < high ? low..<high : low..<low
     }
 }
 

@@ -39,6 +39,11 @@ public protocol Communicator: AnyObject {
     func send(_ bytes: UnsafeRawBufferPointer, to destination: Int, tag: Int)
     /// Receives exactly `bytes.count` bytes from rank `source` sent with `tag` (blocking).
     func receive(_ bytes: UnsafeMutableRawBufferPointer, from source: Int, tag: Int)
+    /// Starts a non-blocking in-place reduce-scatter: `buffer` is summed over ranks, rank r's piece being
+    /// the r-th consecutive `counts[r]` elements (Σ counts = buffer.count); each rank receives its piece's
+    /// sum at the START of its `buffer` (MPI_IN_PLACE semantics), the rest of `buffer` is undefined after
+    /// completion. Same ordering rule as `startAllreduceSum`.
+    func startReduceScatterSum(_ buffer: UnsafeMutableBufferPointer<Float>, counts: [Int]) -> PendingOperation
     /// Returns when every rank has called it.
     func barrier()
     /// Ends this process's part in the job after a successful run (`MPI_Finalize`; waits for the other

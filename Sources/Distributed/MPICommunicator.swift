@@ -211,6 +211,21 @@ public final class MPICommunicator: Communicator {
         }, what: "MPI_Recv from rank \(source)")
     }
 
+    public func startReduceScatterSum(_ buffer: UnsafeMutableBufferPointer<Float>, counts: [Int]) -> PendingOperation {
+        guard counts.count == size, counts.reduce(0, +) == buffer.count, buffer.count <= Int(Int32.max) else {
+            abort("startReduceScatterSum: counts \(counts.count) summing to \(counts.reduce(0, +)) for a buffer of \(buffer.count) in a job of \(size)")
+        }
+        // MPI requires the counts array to stay untouched until the operation completes: the operation owns it.
+        let owned = UnsafeMutablePointer<Int32>.allocate(capacity: size)  // [size]
+        for r in 0..<size { owned[r] = Int32(counts[r]) }
+        var request = cmpi_request_null()
+        let status = lock.locked {
+            MPI_Ireduce_scatter(cmpi_in_place(), buffer.baseAddress, owned, cmpi_float(), cmpi_sum(), cmpi_comm_world(), &request)
+        }
+        if status != cmpi_success() { abort("MPI_Ireduce_scatter failed (MPI error \(status))") }
+        return MPIRequestOperation(communicator: self, request: request, owning: owned)
+    }
+
     public func barrier() {
         let status = lock.locked { MPI_Barrier(cmpi_comm_world()) }
         if status != cmpi_success() { abort("MPI_Barrier failed (MPI error \(status))") }
@@ -231,10 +246,18 @@ final class MPIRequestOperation: PendingOperation {
     private let communicator: MPICommunicator
     private var request: MPI_Request?
     private var done = false
+    /// Arguments MPI reads until completion (a reduce-scatter's counts), freed with the operation.
+    private let owned: UnsafeMutablePointer<Int32>?
 
-    init(communicator: MPICommunicator, request: MPI_Request?) {
+    init(communicator: MPICommunicator, request: MPI_Request?, owning owned: UnsafeMutablePointer<Int32>? = nil) {
         self.communicator = communicator
         self.request = request
+        self.owned = owned
+    }
+
+    deinit {
+        if !done { wait() }  // never free what MPI may still read
+        owned?.deallocate()
     }
 
     func test() -> Bool {

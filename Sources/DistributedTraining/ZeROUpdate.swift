@@ -8,7 +8,9 @@ import Training
 /// reduce-scatter the processes' gradient sums in place (each process receives the sum of its shard in
 /// its own range of the gradient buffer), divide by the step's micro-batch count, global norm,
 /// clipping, optimizer and EMA on the shard — all in place in the trainer's buffers, no shard copies —
-/// then all-gather the parameters in place. A checkpoint never assembles the state on any process:
+/// then all-gather the parameters in place. With `overlap` the reduce-scatter runs bucket by bucket
+/// while the backward of the step's last local micro-batch still computes (as `CommunicatorReducer`'s
+/// allreduce buckets do); `update` waits for the rest. A checkpoint never assembles the state on any process:
 /// rank 0's writer fetches each view from its owner as it writes it (`withFullState`).
 ///
 /// Same bits as the replicated update: the shards are cut on tensor boundaries, so each tensor's Σ g²
@@ -36,9 +38,21 @@ public final class ZeROUpdate: ShardedUpdate {
     private let normShards: ShardLayout
     /// View indices where each process's shard starts, and `views.count`.  // [world + 1]
     private let cuts: [Int]
+    /// Reduce-scatter gradient buckets during the backward (`beginOverlappedSum`).
+    public let overlap: Bool
+    /// Bucket size of the overlapped reduce-scatter.
+    public let bucketBytes: Int
+    private var buckets: BucketedAllreduce?
+    private var inFlight = false
+    /// Buckets of the last overlapped round that were started during the backward, before `update`.
+    public private(set) var bucketsStartedEarly = 0
 
-    /// `initialParameters` (`[layout.count]`, the same on every process) seed the EMA shard.
-    public init(communicator: Communicator, layout: ParameterLayout, recipe: TrainingRecipe, initialParameters: [Float]) {
+    /// `initialParameters` (`[layout.count]`, the same on every process) seed the EMA shard. With `overlap`
+    /// the gradient buffer is reduce-scattered in `bucketBytes` buckets as the backward finishes them.
+    public init(communicator: Communicator, layout: ParameterLayout, recipe: TrainingRecipe, initialParameters: [Float],
+                overlap: Bool = true, bucketBytes: Int = 25 << 20) {
+        self.overlap = overlap
+        self.bucketBytes = bucketBytes
         self.communicator = communicator
         self.layout = layout
         self.recipe = recipe
@@ -83,7 +97,13 @@ public final class ZeROUpdate: ShardedUpdate {
         let shardGradients = UnsafeMutableBufferPointer(rebasing: gradients[own])  // [shard] this process's range, summed in place
         let shardParameters = UnsafeMutableBufferPointer(rebasing: parameters[own])  // [shard]
         Profile.measure("collective: gradient reduce-scatter") {
-            communicator.reduceScatterSum(UnsafeBufferPointer(gradients), layout: shards, into: shardGradients)
+            if inFlight, let buckets {
+                bucketsStartedEarly = buckets.startedBuckets
+                buckets.finish()  // the rest of the buckets started during the backward
+                inFlight = false
+            } else {
+                communicator.reduceScatterSum(UnsafeBufferPointer(gradients), layout: shards, into: shardGradients)
+            }
         }
         if microBatches > 1 {
             let divisor = Float(microBatches)
@@ -108,6 +128,20 @@ public final class ZeROUpdate: ShardedUpdate {
     }
 
     public var ownedStateRange: Range<Int> { shards.range(of: rank) }
+
+    public func beginOverlappedSum(_ gradients: UnsafeMutableBufferPointer<Float>) -> ((Int) -> Void)? {
+        guard overlap, world > 1 else { return nil }
+        if buckets == nil {
+            buckets = BucketedAllreduce(communicator: communicator, count: layout.count, bucketBytes: bucketBytes, kind: .reduceScatter(shards))
+        }
+        let round = buckets!
+        round.begin(gradients)
+        inFlight = true
+        return { offset in
+            round.ready(from: offset)
+            round.progress()  // the compute thread drives MPI's progress at each block boundary
+        }
+    }
 
     public func restore(optimizerState: OptimizerState, ema: EMA?) throws {
         let own = shards.range(of: rank)

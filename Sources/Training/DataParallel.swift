@@ -36,7 +36,8 @@ extension GradientReducer {
 /// per process. With a `ShardedUpdate` the trainer's own `optimizerState` is empty and its `ema` nil;
 /// the updater gathers them for checkpoints and takes them back on resume.
 public protocol ShardedUpdate: GradientReducer {
-    /// From this process's gradient sum (`[layout.count]`, not yet divided; overwritten) to the new full
+    /// From this process's gradient sum (`[layout.count]`, not yet divided; overwritten; after
+    /// `beginOverlappedSum` the reduction started during the backward is completed here) to the new full
     /// `parameters`: sum over processes into shards, divide by `microBatches`, clip by the global norm,
     /// optimizer and EMA on the shard, gather the parameters. Returns the global norm before clipping;
     /// when it is not finite nothing is updated (the trainer then stops).

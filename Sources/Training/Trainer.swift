@@ -150,7 +150,7 @@ public final class Trainer {
         let k = options.recipe.gradientAccumulationSteps
         let firstMicro = (reducer?.rank ?? 0) * k
         var losses: [Float] = []  // [B·K] this process's, then [B·K·W] all
-        let overlapping = reducer != nil && !(reducer is ShardedUpdate)
+        let overlapping = reducer != nil
         for local in 0..<k {
             let micro = firstMicro + local
             let batch = try batch(step: s, micro: micro)
@@ -205,7 +205,7 @@ public final class Trainer {
 
     /// Micro-batch `local` of `k`: its gradient into `gradients` (k = 1) or `microGradients`, then
     /// `gradients` = m₀ (local 0) or `gradients` += m_local, element by element. With `overlap` (the
-    /// last local micro-batch of a replicated data-parallel step) the reducer starts summing each range
+    /// last local micro-batch of a data-parallel step) the reducer starts summing each range
     /// of `gradients` as soon as the backward has finished it (and, for k > 1, it has been added).
     private func accumulate(batch: TrainingBatch, local: Int, of k: Int, overlap: Bool) throws -> LossTerms {
         let computer = self.computer, reducer = self.reducer

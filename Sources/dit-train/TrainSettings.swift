@@ -100,7 +100,7 @@ enum TrainSettings {
         SettingDeclaration("zero_stage", .int, default: .none,
                            help: "With use_parallel: 1 shards the AdamW moments and EMA over the ranks (ZeRO-1, default with > 1 process), 0 replicates them."),
         SettingDeclaration("overlap_gradients", .bool, default: .bool(true),
-                           help: "With zero_stage 0: sum gradient buckets over the ranks during the backward (DDP's overlap) instead of once after it."),
+                           help: "With use_parallel: sum (zero_stage 0) or reduce-scatter (zero_stage 1) gradient buckets over the ranks during the backward (DDP's overlap) instead of once after it."),
         SettingDeclaration("threads", .int, default: .none, help: "Worker threads (default: DITPORT_THREADS or all cores)."),
         SettingDeclaration("quiet", .bool, default: .bool(false), help: "No progress bar or log lines."),
     ]

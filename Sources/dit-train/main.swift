@@ -100,7 +100,8 @@ func train(_ settings: ResolvedSettings, communicator: Communicator, launch: Lau
     if world == 1 {
         reducer = nil
     } else if zeroStage == 1 {
-        reducer = ZeROUpdate(communicator: communicator, layout: model.layout, recipe: recipe, initialParameters: initial)
+        reducer = ZeROUpdate(communicator: communicator, layout: model.layout, recipe: recipe, initialParameters: initial,
+                             overlap: settings.bool("overlap_gradients"))
     } else {
         reducer = CommunicatorReducer(communicator: communicator, overlap: settings.bool("overlap_gradients"))
     }

@@ -44,6 +44,20 @@ struct Collectives {
             communicator.reduceScatterSum(UnsafeBufferPointer(buffer), layout: uneven, into: UnsafeMutableBufferPointer(rebasing: buffer[uneven.range(of: rank)]))
         }
         save("reducescatter-inplace", Array(whole[uneven.range(of: rank)]))
+        // The same as buckets of 256 KiB started from the end, non-blocking, in place (ZeRO-1's overlap).
+        var bucketed = mine  // [n] f32, own range summed
+        let scatter = BucketedAllreduce(communicator: communicator, count: n, bucketBytes: 256 << 10, kind: .reduceScatter(uneven))
+        bucketed.withUnsafeMutableBufferPointer { b in
+            scatter.begin(b)
+            var offset = n
+            while offset > 0 {
+                offset = max(0, offset - 100_000)
+                scatter.ready(from: offset)
+                scatter.progress()
+            }
+            scatter.finish()
+        }
+        save("bucketed-reducescatter", Array(bucketed[uneven.range(of: rank)]))
         save("uneven-boundaries", uneven.boundaries.map(Int64.init))
 
         // Point to point around the ring: the first 1000 values to the next rank, from the previous one.

@@ -12,7 +12,8 @@ import Training
 ///     mpirun -n W mpi-train-selftest CACHE OUT replicated RECIPE ...      # GradientReducer over MPI, 1 KiB buckets
 ///                                                                          # started during the backward
 ///     mpirun -n W mpi-train-selftest CACHE OUT replicated-blocking ...     # the same, one sum after the backward
-///     mpirun -n W mpi-train-selftest CACHE OUT zero RECIPE ...            # ZeRO-1 (ZeROUpdate)
+///     mpirun -n W mpi-train-selftest CACHE OUT zero RECIPE ...            # ZeRO-1 (ZeROUpdate), 1 KiB buckets
+///     mpirun -n W mpi-train-selftest CACHE OUT zero-blocking RECIPE ...   # ZeRO-1, one reduce-scatter after the backward
 ///
 /// RECIPE is official (weight decay 0.01) or mindone (EMA, weight decay, clipping at 0.05 so it acts). Batch 2 per
 /// micro-batch, seed 11, shuffled. Writes OUT/{parameters,ema,m,v}.f32 (full state, from rank 0),
@@ -20,8 +21,8 @@ import Training
 /// replicated runs OUT/early.i64 (buckets of the last step started before the backward ended).
 let arguments = Array(CommandLine.arguments.dropFirst())
 guard arguments.count == 6, let accumulation = Int(arguments[4]), let steps = Int(arguments[5]),
-      let recipeName = TrainingRecipe.Name(rawValue: arguments[3]), ["single", "replicated", "replicated-blocking", "zero"].contains(arguments[2]) else {
-    fputs("usage: mpi-train-selftest CACHE OUT single|replicated|replicated-blocking|zero official|mindone ACCUMULATION STEPS\n", stderr)
+      let recipeName = TrainingRecipe.Name(rawValue: arguments[3]), ["single", "replicated", "replicated-blocking", "zero", "zero-blocking"].contains(arguments[2]) else {
+    fputs("usage: mpi-train-selftest CACHE OUT single|replicated|replicated-blocking|zero|zero-blocking official|mindone ACCUMULATION STEPS\n", stderr)
     exit(2)
 }
 let (cachePath, out, mode) = (arguments[0], arguments[1], arguments[2])
@@ -65,7 +66,8 @@ do {
     switch mode {
     case "replicated": reducer = CommunicatorReducer(communicator: communicator, overlap: true, bucketBytes: 1 << 10)
     case "replicated-blocking": reducer = CommunicatorReducer(communicator: communicator, overlap: false)
-    case "zero": reducer = ZeROUpdate(communicator: communicator, layout: layout, recipe: recipe, initialParameters: initial)
+    case "zero": reducer = ZeROUpdate(communicator: communicator, layout: layout, recipe: recipe, initialParameters: initial, overlap: true, bucketBytes: 1 << 10)
+    case "zero-blocking": reducer = ZeROUpdate(communicator: communicator, layout: layout, recipe: recipe, initialParameters: initial, overlap: false)
     default: reducer = nil
     }
     let trainer = try Trainer(computer: try DiTGradients(layout: layout), cache: try LatentCache(path: cachePath), initialParameters: initial,
@@ -87,6 +89,7 @@ do {
         write(norms, "norms.f64")
         write([Int64(state.optimizerStep), Int64(trainer.stepsPerEpoch), Int64(layout.count)], "info.i64")
         if let replicated = reducer as? CommunicatorReducer { write([Int64(replicated.bucketsStartedEarly)], "early.i64") }
+        if let zero = reducer as? ZeROUpdate { write([Int64(zero.bucketsStartedEarly)], "early.i64") }
     }
     communicator.finalize()
 } catch {

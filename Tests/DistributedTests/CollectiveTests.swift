@@ -61,6 +61,8 @@ final class CollectiveTests: XCTestCase {
             XCTAssertEqual(boundaries.last, Input.count)
             assertBits(try read(dir, "reducescatter-inplace", rank: r, as: Float.self), Array(sum[boundaries[r]..<boundaries[r + 1]]),
                        "in-place reduce-scatter over uneven shards, rank \(r)")
+            assertBits(try read(dir, "bucketed-reducescatter", rank: r, as: Float.self), Array(sum[boundaries[r]..<boundaries[r + 1]]),
+                       "bucketed non-blocking reduce-scatter over uneven shards, rank \(r)")
             assertBits(try read(dir, "sendreceive", rank: r, as: Float.self), Array(inputs[(r + world - 1) % world][0..<1000]),
                        "send/receive from rank \((r + world - 1) % world), rank \(r)")
             assertBits(try read(dir, "allgather", rank: r, as: Float.self), Array(gathered), "all-gather, rank \(r)")

@@ -69,29 +69,29 @@ final class TrainingEquivalenceTests: XCTestCase {
 
     func testOfficialRecipeTwoProcessesEqualAccumulationTwo() throws { try check("official") }
 
-    /// Overlap (DDP's buckets): with 1 KiB buckets started while the backward of the last local
-    /// micro-batch still runs — for accumulation 2 each finished range is first added to the step's sum —
+    /// Overlap (DDP's buckets; for ZeRO-1 in-place reduce-scatters): with 1 KiB buckets started while the
+    /// backward of the last local micro-batch still runs — for accumulation 2 each finished range is first added to the step's sum —
     /// every bit equals one blocking allreduce after the backward, and most buckets really start early.
     func testOverlappedBucketsEqualOneSumAfterTheBackward() throws {
         let dir = try temporaryDirectory()
         let cache = try makeCache(dir)
-        for recipe in ["official", "mindone"] {
-            for mode in ["replicated", "replicated-blocking"] {
+        for (recipe, kind) in [("official", "replicated"), ("mindone", "replicated"), ("official", "zero"), ("mindone", "zero")] {
+            for mode in [kind, kind + "-blocking"] {
                 let out = "\(dir)/\(recipe)-\(mode)"
                 try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
                 let result = try MPIRun.run(ranks: 2, "mpi-train-selftest", [cache, out, mode, recipe, "2", "4"], environment: ["DITPORT_THREADS": "1"])
                 XCTAssertEqual(result.status, 0, "\(recipe) \(mode): " + result.output)
                 guard result.status == 0 else { return }
             }
-            let overlapped = "\(dir)/\(recipe)-replicated", blocking = "\(dir)/\(recipe)-replicated-blocking"
+            let overlapped = "\(dir)/\(recipe)-\(kind)", blocking = "\(dir)/\(recipe)-\(kind)-blocking"
             for file in ["parameters.f32", "ema.f32", "m.f32", "v.f32", "losses.f64", "norms.f64", "info.i64"] {
-                XCTAssertTrue(try bytes(overlapped + "/" + file) == bytes(blocking + "/" + file), "\(recipe): \(file) differs between overlapped and blocking sums")
+                XCTAssertTrue(try bytes(overlapped + "/" + file) == bytes(blocking + "/" + file), "\(recipe) \(kind): \(file) differs between overlapped and blocking sums")
             }
             let count = try bytes(overlapped + "/info.i64").withUnsafeBytes { Array($0.bindMemory(to: Int64.self)) }[2]
             let buckets = (Int(count) * 4 + 1023) / 1024
             let early = try bytes(overlapped + "/early.i64").withUnsafeBytes { Array($0.bindMemory(to: Int64.self)) }
             // Everything but the embedders (the head of the vector, < 1 of the 2 blocks' worth) is final before the backward ends.
-            XCTAssertGreaterThan(Int(early[0]), buckets / 2, "\(recipe): \(early[0]) of \(buckets) buckets started during the backward")
+            XCTAssertGreaterThan(Int(early[0]), buckets / 2, "\(recipe) \(kind): \(early[0]) of \(buckets) buckets started during the backward")
             XCTAssertEqual(try bytes(blocking + "/early.i64").withUnsafeBytes { Array($0.bindMemory(to: Int64.self)) }, [0])
         }
     }
