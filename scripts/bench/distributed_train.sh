@@ -2,7 +2,7 @@
 # Data-parallel dit-train on this host (issue 13; numbers in docs/distributed.md "Measured on this
 # machine" and docs/benchmarks.md). Times, in the same run:
 #   1. DiT-B/2 256 from random init, global batch 8: `mpirun -n 2` (batch 4 per rank, DITPORT_THREADS=1
-#      each), ZeRO-1, replicated with bucket overlap and replicated with one sum after the backward, against the anchor ONE process × 2 threads with batch 4 and
+#      each), ZeRO-1 and replicated, each with bucket overlap and with one reduction after the backward, against the anchor ONE process × 2 threads with batch 4 and
 #      gradient_accumulation_steps 2 (the same 8 samples per step). Median step time after the first
 #      (loss.csv `seconds`), and per rank the step's time inside collectives (DITPORT_PROFILE=1).
 #   2. Peak RSS per rank (/usr/bin/time -f %M around each rank, and dit-train's own "peak RSS while
@@ -10,6 +10,7 @@
 #      --xl adds DiT-XL/2 256 batch 2 (-n 2, 2 steps) — run only when `free -g` shows >= 22 GB available.
 #
 #   swift build -c release --product dit-train        # (under nice -n 10 on the shared machine)
+#   SKIP_ANCHOR=1 / SKIP_ZERO=1 leave those runs out.
 #   nice -n 5 scripts/bench/distributed_train.sh [--steps 5] [--models "DiT-S/2 DiT-B/2"] [--xl] [--bin .build/release/dit-train]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -70,6 +71,7 @@ for model in $MODELS; do
     tag=${model//\//-}
     [ -n "${SKIP_ANCHOR:-}" ] || run "$tag-single-accum2" "$model" 4 2 "$STEPS" single
     [ -n "${SKIP_ZERO:-}" ] || run "$tag-n2-zero1" "$model" 4 1 "$STEPS" mpi 1
+    [ -n "${SKIP_ZERO:-}" ] || run "$tag-n2-zero1-blocking" "$model" 4 1 "$STEPS" mpi 1 False
     run "$tag-n2-replicated" "$model" 4 1 "$STEPS" mpi 0
     run "$tag-n2-replicated-blocking" "$model" 4 1 "$STEPS" mpi 0 False
 done
