@@ -69,6 +69,40 @@ static int shim__problem(shim__header_problem *problem, unsigned long long offse
     return -1;
 }
 
+/// Walks the global heap collection at `address` as libhdf5's loader does (H5HG__cache_heap_deserialize:
+/// objects of (uint16 index, uint16 references, 4 reserved, length size, data padded to 8), index 0 being
+/// free space taken whole), refusing a collection that is not one, runs past the file, or whose walk
+/// would not advance (a zero-sized free-space object: libhdf5 1.10 loops on it forever).
+static int shim__check_collection(const shim__raw_file *raw, unsigned long long address, unsigned long long at,
+                                  shim__header_problem *problem) {
+    unsigned long long header = 8 + (unsigned long long)raw->length_size;
+    unsigned char *prefix = shim__raw_read(raw, address, header);
+    if (prefix == NULL || memcmp(prefix, "GCOL", 4) != 0 || prefix[4] != 1) {
+        free(prefix);
+        return shim__problem(problem, at, "variable-length attribute value in something that is not a global heap collection");
+    }
+    unsigned long long size = shim__le(prefix + 8, raw->length_size);
+    free(prefix);
+    unsigned char *collection = size >= header ? shim__raw_read(raw, address, size) : NULL;
+    if (collection == NULL) return shim__problem(problem, at, "global heap collection runs past the end of the file or is larger than 16 MiB");
+    unsigned long long object = 2 + 2 + 4 + (unsigned long long)raw->length_size, cursor = (header + 7) & ~7ull;
+    int result = 0;
+    while (cursor < size) {
+        if (object > size - cursor) break;  // the rest is free space
+        unsigned index = (unsigned)shim__le(collection + cursor, 2);
+        unsigned long long length = shim__le(collection + cursor + 8, raw->length_size);
+        unsigned long long need = index > 0 ? object + ((length + 7) & ~7ull) : length;
+        if (need == 0 || length > size || need > size - cursor) {
+            result = shim__problem(problem, at, need == 0 ? "global heap collection with an empty free-space object (libhdf5 1.10 loops on it)"
+                                                         : "global heap object runs past the end of its collection");
+            break;
+        }
+        cursor += need;
+    }
+    free(collection);
+    return result;
+}
+
 /// Checks one attribute message (`data`, `size` bytes, at absolute file offset `at`).
 static int shim__check_attribute_message(const shim__raw_file *raw, const unsigned char *data, unsigned long long size,
                                          unsigned long long at, shim__header_problem *problem) {
@@ -99,6 +133,25 @@ static int shim__check_attribute_message(const shim__raw_file *raw, const unsign
     }
     if (element != 0 && points > ~0ull / element) return shim__problem(problem, at, "attribute data size overflows");
     if (points * element > size - data_at) return shim__problem(problem, at, "attribute data runs past the end of the attribute message");
+    // Variable-length (class 9): each element in the file is (uint32 length, global heap collection
+    // address, uint32 index); libhdf5 allocates and fills `length` base elements per element before it
+    // finds out whether the heap object exists (the loops the fuzzer's pre-pass timeouts sat in). Refuse
+    // declared lengths beyond the pre-pass's own attribute budget and collections outside the file first.
+    if ((data[type_at] & 0x0F) == 9 && points > 0) {
+        unsigned long long base = type >= 16 ? shim__le(data + type_at + 12, 4) : 0;  // the base type's size
+        unsigned long long record = 4 + (unsigned long long)raw->offset_size + 4, total = 0, checked = ~0ull;
+        if (element != record || base == 0) return shim__problem(problem, at, "variable-length attribute with an unexpected element layout");
+        for (unsigned long long i = 0; i < points; i++) {
+            const unsigned char *item = data + data_at + i * record;
+            unsigned long long length = shim__le(item, 4), collection = shim__le(item + 4, raw->offset_size);
+            if (length == 0) continue;
+            total += length * base;
+            if (total > SHIM_PREFLIGHT_MAX_ATTRIBUTE_BYTES) return shim__problem(problem, at, "variable-length attribute declares more than 16 MiB of values");
+            if (collection > raw->size || raw->base > raw->size - collection) return shim__problem(problem, at, "variable-length attribute value in a global heap collection outside the file");
+            if (collection != checked && shim__check_collection(raw, collection, at, problem) != 0) return -1;
+            checked = collection;
+        }
+    }
     return 0;
 }
 

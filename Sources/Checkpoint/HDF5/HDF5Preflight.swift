@@ -38,7 +38,7 @@ public enum HDF5Preflight {
         case 0:
             let report = try HDF5PreflightStrings(parsing: UnsafeRawBufferPointer(start: output.bytes, count: output.length))
             if let refusal = report.malformedHeader {
-                throw CheckpointError("object header: \(refusal.text); refused before libhdf5 decoded it (libhdf5 1.10 reads such messages past their end)",
+                throw CheckpointError("object header: \(refusal.text); refused before libhdf5 read it (libhdf5 1.10 does not check it)",
                                       offset: refusal.offset)
             }
             return report
