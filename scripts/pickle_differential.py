@@ -151,10 +151,27 @@ def _reduce_with_tuple(self):
     pickle._Unpickler.load_reduce(self)
 
 
+def _load_frame_whole(self):
+    """FRAME as the C unpickler reads it: `load_frame` in Modules/_pickle.c asks `_Unpickler_Read` for
+    all `frame_size` bytes and refuses with "pickle data was truncated" when they are not there, while
+    `pickle._Unframer.load_frame` keeps whatever `file.read(frame_size)` returned — so only the pure-
+    Python unpickler reads a pickle whose last frame runs past the end but whose opcodes stop inside the
+    bytes present. The two disagree, so refusing is the reading that is right for both (the VM does).
+    Matters where the C unpickler gives no verdict (MemoryError on a huge memo index earlier in the same
+    pickle: fixtures/adversarial/pickle-differential/frame_past_end.pkl)."""
+    frame_size, = struct.unpack("<Q", self.read(8))
+    if frame_size > sys.maxsize:
+        raise ValueError("frame size > sys.maxsize")
+    self._unframer.load_frame(frame_size)
+    if len(self._unframer.current_frame.getbuffer()) < frame_size:
+        raise Refused("FRAME length runs past the end of the pickle (the C unpickler refuses it)")
+
+
 PyOracle.dispatch = dict(pickle._Unpickler.dispatch)
 for code in REFUSED_OPCODES:
     PyOracle.dispatch[code[0]] = _refuse
 PyOracle.dispatch[pickle.REDUCE[0]] = _reduce_with_tuple
+PyOracle.dispatch[pickle.FRAME[0]] = _load_frame_whole
 
 
 # --- canonical form (Sources/Checkpoint/Pickle/PickleDifferential.swift, CanonicalPrinter) ---------

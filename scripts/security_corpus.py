@@ -197,7 +197,11 @@ def main():
     parser.add_argument("--extra", action="append", default=[],
                         help="LABEL=DIR: also score DIR/malicious and DIR/benign (e.g. the peers' own test files)")
     parser.add_argument("--details", help="write per-file verdicts (TSV) here")
+    parser.add_argument("--only", action="append", choices=SCANNERS,
+                        help="run only this scanner (repeatable), e.g. --only 'ckpt scan' to re-score its rows after a change")
     ARGS = parser.parse_args()
+    if ARGS.only:
+        SCANNERS[:] = [name for name in SCANNERS if name in ARGS.only]
     mal, ben = build(ARGS.out)
     corpora = [("corpus (scripts/security_corpus.py)", sorted(glob.glob(mal + "/*")), sorted(glob.glob(ben + "/*")))]
     for spec in ARGS.extra:

@@ -42,6 +42,8 @@
 #define SHIM_PREFLIGHT_TOO_LARGE 3   /* more than SHIM_PREFLIGHT_MAX_STRINGS strings or _MAX_ATTRIBUTE_BYTES bytes */
 #define SHIM_PREFLIGHT_EXHAUSTED 4   /* SHIM_PREFLIGHT_MAX_OUTPUT reached: later attributes are not reported */
 #define SHIM_PREFLIGHT_END 5         /* the child walked the whole file (last record) */
+#define SHIM_PREFLIGHT_MALFORMED 6   /* uint64 absolute byte offset, uint32 length, text: an object header the
+                                        child's own check refused before libhdf5 decoded it (the last record) */
 
 /// What the child reported: `length` bytes of records (see the tags above), malloc'ed; free with
 /// `shim_preflight_output_free`.
@@ -103,12 +105,24 @@ static void shim__report_attribute(shim__preflight_report *report, uint32_t tag,
     }
 }
 
+/// The raw file, for the child's own bounds-checked reads of object headers (`shim__check_attributes`).
+typedef struct {
+    int fd;
+    unsigned long long size;       ///< file size in bytes
+    unsigned long long base;       ///< absolute offset of address 0 (the user block size)
+    unsigned offset_size, length_size;
+} shim__raw_file;
+
 typedef struct {
     hid_t link_access;
     size_t data_budget;
     unsigned long long links_left;
     shim__preflight_report *report;
+    shim__raw_file raw;
+    int refused;                   ///< SHIM_PREFLIGHT_MALFORMED sent: stop the walk
 } shim__preflight_state;
+
+#include "preflight_headers.h"
 
 typedef struct { unsigned long long key; shim__preflight_report *report; } shim__preflight_attributes;
 
@@ -303,6 +317,10 @@ static herr_t shim__preflight_object(hid_t root, const char *name, const H5O_inf
     shim__preflight_attributes context = { 0, state->report };
     if (shim_object_info(object, &key, &object_type, &attributes) >= 0) {
         context.key = key;
+        if (attributes > 0 && shim__check_attributes(state, key) != 0) {
+            H5Oclose(object);
+            return 1;  // refused (reported): libhdf5 never decodes this header's attribute messages
+        }
         hsize_t index = 0;
         H5Aiterate2(object, H5_INDEX_NAME, H5_ITER_INC, &index, shim__preflight_attribute, &context);
     }
@@ -329,7 +347,12 @@ static void shim__preflight(const char *path, size_t data_budget, shim__prefligh
     hid_t file = H5Fopen(path, H5F_ACC_RDONLY, access);
     H5Pclose(access);
     if (file < 0) return;
-    shim__preflight_state state = { H5Pcreate(H5P_LINK_ACCESS), data_budget, 1ull << 20, report };
+    shim__preflight_state state = { H5Pcreate(H5P_LINK_ACCESS), data_budget, 1ull << 20, report, { -1, 0, 0, 0, 0 }, 0 };
+    if (shim__raw_open(&state.raw, path, file) != 0) {
+        H5Pclose(state.link_access);
+        H5Fclose(file);
+        return;  // no END record: the parent refuses the file
+    }
     H5Pset_elink_cb(state.link_access, shim__preflight_deny_external_link, NULL);
     H5Pset_nlinks(state.link_access, 16);
 #if H5_VERSION_GE(1, 12, 0)
@@ -341,7 +364,8 @@ static void shim__preflight(const char *path, size_t data_budget, shim__prefligh
     // The reader closes the file too, which frees every cached object header and the messages decoded
     // from it (libhdf5 1.10 can fault freeing a half-decoded attribute message): do it here first.
     H5Fclose(file);
-    if (visited >= 0 && state.links_left > 0) shim__report_u32(report, SHIM_PREFLIGHT_END);
+    close(state.raw.fd);
+    if (visited >= 0 && state.links_left > 0 && !state.refused) shim__report_u32(report, SHIM_PREFLIGHT_END);
 }
 
 /// Caps the child's address space at its current size plus `extra` bytes, so a corrupt length makes

@@ -37,11 +37,12 @@ public enum CheckpointFormat: String, CaseIterable, Sendable {
         }
         guard bytes.count > 0 else { throw CheckpointError("empty file") }
         if starts(with: Array("PK\u{03}\u{04}".utf8)) {
-            // np.savez's members are top-level `NAME.npy`; torch.save's first member is `ARCHIVE/data.pkl`.
+            // np.savez's members are `KEY.npy` (a key may hold `/`: `np.savez(f, **{"a/b": x})` writes
+            // `a/b.npy`, which np.load lists as `a/b`); torch.save's first member is `ARCHIVE/data.pkl`
+            // and no torch archive member ends in `.npy`.
             let nameLength = bytes.count >= 28 ? Int(bytes[26]) | Int(bytes[27]) << 8 : 0
             if nameLength > 4, bytes.count >= 30 + nameLength,
-               bytes[(30 + nameLength - 4)..<(30 + nameLength)].elementsEqual(".npy".utf8),
-               !bytes[30..<(30 + nameLength)].contains(UInt8(ascii: "/")) {
+               bytes[(30 + nameLength - 4)..<(30 + nameLength)].elementsEqual(".npy".utf8) {
                 return .numpyArchive
             }
             return .torchZip

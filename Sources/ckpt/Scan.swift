@@ -67,6 +67,7 @@ enum ScanOutput {
         for finding in report.findings where verbose || finding.severity != .safe {
             lines.append("  \(finding.severity.rawValue): \(finding.what)" + (finding.location.isEmpty ? "" : " [\(finding.location)]"))
         }
+        lines += report.notes.map { "  note: \($0)" }
         return lines.joined(separator: "\n")
     }
 
@@ -90,7 +91,7 @@ enum ScanOutput {
             "{\"severity\":\(InspectReport.quote($0.severity.rawValue)),\"what\":\(InspectReport.quote($0.what)),\"location\":\(InspectReport.quote($0.location))}"
         }
         return "{\"file\":\(InspectReport.quote(report.path)),\"format\":\(InspectReport.quote(report.format)),\"verdict\":\(InspectReport.quote(label(report.verdict).lowercased())),"
-            + "\"pickles\":\(report.pickles),\"findings\":[\(findings.joined(separator: ","))]}"
+            + "\"pickles\":\(report.pickles),\"findings\":[\(findings.joined(separator: ","))],\"notes\":[\(report.notes.map(InspectReport.quote).joined(separator: ","))]}"
     }
 
     static func jsonSummary(_ reports: [CheckpointScanner.Report], seconds: Double) -> String {

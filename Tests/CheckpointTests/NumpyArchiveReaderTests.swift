@@ -7,7 +7,7 @@ import XCTest
 final class NumpyArchiveReaderTests: XCTestCase {
     func testArchivesWrittenByNumpyMatchNpLoad() throws {
         let fixtures = Fixtures.withExpected(in: "npz_read")
-        XCTAssertEqual(fixtures, ["npz_read/positional.npz", "npz_read/savez.npz", "npz_read/savez_compressed.npz", "npz_read/zip64.npz"])
+        XCTAssertEqual(fixtures, ["npz_read/positional.npz", "npz_read/savez.npz", "npz_read/savez_compressed.npz", "npz_read/slash_keys.npz", "npz_read/zip64.npz"])
         for fixture in fixtures {
             try Fixtures.assertMatchesExpected(fixture)
             XCTAssertEqual(try Checkpoint(path: Fixtures.path(fixture)).format, .numpyArchive, fixture)
@@ -25,6 +25,14 @@ final class NumpyArchiveReaderTests: XCTestCase {
             XCTAssertEqual(mapped, entry.name != "big_endian", entry.name)
         }
         for entry in deflated { XCTAssertNil(try entry.tensor.storage.withFileRange { _, _ in true }, entry.name) }
+    }
+
+    func testKeysHoldingSlashesAreNamedAsNpLoadNamesThem() throws {
+        // np.savez(f, **{"encoder/layer0/weight": w, "bias": b}): the first member is
+        // `encoder/layer0/weight.npy`, np.load's key `encoder/layer0/weight` (not a torch archive folder).
+        let checkpoint = try Checkpoint(path: Fixtures.path("npz_read/slash_keys.npz"))
+        XCTAssertEqual(checkpoint.format, .numpyArchive)
+        XCTAssertEqual(try checkpoint.tensors().map(\.name), ["encoder/layer0/weight", "bias"])
     }
 
     func testObjectMemberIsRefusedNamingFileAndMember() throws {

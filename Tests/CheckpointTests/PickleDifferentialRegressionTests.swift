@@ -15,8 +15,10 @@ final class PickleDifferentialRegressionTests: XCTestCase {
         let verdicts = try XCTUnwrap(json as? [String: Any])
         // 0013 SETITEMS on a list; 0015/0024 BUILD with a None state on a plain value (a no-op in CPython);
         // 0003 a bytearray dict key (unhashable); 0011/0016 REDUCE with str arguments (the C unpickler
-        // refuses: not a tuple); 0026 NEWOBJ read alike once the oracle's placeholders are types.
-        XCTAssertEqual(verdicts.keys.sorted(), ["0003.pkl", "0011.pkl", "0013.pkl", "0015.pkl", "0016.pkl", "0024.pkl", "0026.pkl"])
+        // refuses: not a tuple); 0026 NEWOBJ read alike once the oracle's placeholders are types;
+        // frame_past_end: a FRAME length past the end (the C unpickler refuses it, "pickle data was
+        // truncated"; the pure-Python one reads a dict), after a LONG_BINPUT index the C one cannot size.
+        XCTAssertEqual(verdicts.keys.sorted(), ["0003.pkl", "0011.pkl", "0013.pkl", "0015.pkl", "0016.pkl", "0024.pkl", "0026.pkl", "frame_past_end.pkl"])
         for (name, verdict) in verdicts {
             let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: Self.folder + "/" + name)))
             let reading = bytes.withUnsafeBytes { PickleDifferential.canonical($0) }
@@ -25,6 +27,19 @@ final class PickleDifferentialRegressionTests: XCTestCase {
             } else {
                 XCTAssertTrue(reading.hasPrefix("!"), "\(name): CPython refuses, the VM read \(reading.prefix(200))")
             }
+        }
+    }
+
+    func testFramePastTheEndIsRefusedAtTheFrameOpcode() throws {
+        // frame_past_end.pkl: the FRAME at byte 91 declares 43 bytes and 14 are left (the opcodes stop
+        // inside them). CPython's C unpickler refuses it ("pickle data was truncated"), the pure-Python
+        // one reads a dict: the two disagree, so the bare-pickle reader refuses it at the FRAME opcode.
+        let path = Self.folder + "/frame_past_end.pkl"
+        XCTAssertThrowsError(try Checkpoint(path: path, as: .pickle)) { error in
+            let error = error as? CheckpointError
+            XCTAssertEqual(error?.offset, 91)
+            XCTAssertEqual(error?.file, path)
+            XCTAssertTrue(error?.message.contains("FRAME length 43 runs past the end of the pickle (14 bytes left)") ?? false, "\(String(describing: error))")
         }
     }
 

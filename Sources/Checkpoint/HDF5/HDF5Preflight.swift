@@ -36,7 +36,12 @@ public enum HDF5Preflight {
             : shim_preflight_in_child(path, dataBudget, timeoutMilliseconds, &output)
         switch outcome {
         case 0:
-            return try HDF5PreflightStrings(parsing: UnsafeRawBufferPointer(start: output.bytes, count: output.length))
+            let report = try HDF5PreflightStrings(parsing: UnsafeRawBufferPointer(start: output.bytes, count: output.length))
+            if let refusal = report.malformedHeader {
+                throw CheckpointError("object header: \(refusal.text); refused before libhdf5 read it (libhdf5 1.10 does not check it)",
+                                      offset: refusal.offset)
+            }
+            return report
         case -1:
             throw CheckpointError("cannot start the sandboxed libhdf5 pre-pass (fork or pipe failed); refused")
         case -2:
@@ -68,6 +73,9 @@ struct HDF5PreflightStrings {
     private(set) var complete = false
     /// The child stopped reporting at its output budget (later attributes have no entries).
     private(set) var exhausted = false
+    /// An object header the child's own check refused before libhdf5 decoded its attribute messages
+    /// (`preflight_headers.h`): absolute byte offset and what is wrong.
+    private(set) var malformedHeader: (offset: Int, text: String)?
 
     init(parsing report: UnsafeRawBufferPointer) throws {
         var reader = Reader(bytes: report)
@@ -88,6 +96,11 @@ struct HDF5PreflightStrings {
                     value = .strings(strings)
                 }
                 values[key, default: [:]][name] = value
+            case SHIM_PREFLIGHT_MALFORMED:
+                let offset = try reader.u64()
+                let text = try reader.string(maxLength: 256)
+                guard reader.atEnd, offset <= UInt64(Int.max) else { throw Reader.malformed }
+                malformedHeader = (Int(offset), text)
             case SHIM_PREFLIGHT_EXHAUSTED:
                 exhausted = true
             case SHIM_PREFLIGHT_END:

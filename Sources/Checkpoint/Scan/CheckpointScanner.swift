@@ -23,6 +23,8 @@ public enum CheckpointScanner {
         public let format: String
         public var findings: [Finding] = []
         public var pickles = 0
+        /// What the verdict does not cover (e.g. TorchScript code that was not executed or vetted).
+        public var notes: [String] = []
         public var verdict: Severity { findings.map(\.severity).max() ?? .safe }
     }
 
@@ -38,7 +40,7 @@ public enum CheckpointScanner {
             let format = detected ?? (isNumpy ? "numpy" : "other")
             var scanner = Walk()
             scanner.buffer(bytes, base: 0, label: "", depth: 0)
-            return Report(path: path, format: format, findings: scanner.findings, pickles: scanner.pickles)
+            return Report(path: path, format: format, findings: scanner.findings, pickles: scanner.pickles, notes: scanner.notes)
         } catch {
             return Report(path: path, format: "unknown", findings: [Finding(severity: .unreadable, what: "\(error)", location: "")])
         }
@@ -48,7 +50,10 @@ public enum CheckpointScanner {
     struct Walk {
         var findings: [Finding] = []
         var pickles = 0
+        var notes: [String] = []
         private var seenGlobals = Set<String>()
+        /// The TorchScript archive whose members are being scanned (its globals rate differently).
+        private var torchScript: ScanTorchScript?
 
         mutating func add(_ severity: Severity, _ what: String, _ label: String, _ offset: Int?) {
             let location = [label.isEmpty ? nil : label, offset.map { "byte \($0)" }].compactMap { $0 }.joined(separator: " ")
@@ -86,6 +91,10 @@ public enum CheckpointScanner {
             // a pickle whatever its name (a `data.txt` a custom loader unpickles). Inside one, tensor records
             // are raw bytes that may start with 0x80 by chance, and torch.load unpickles only `*.pkl`.
             let isTorchArchive = directory.members.contains { $0.name == "data.pkl" || $0.name.hasSuffix("/data.pkl") }
+            let outer = torchScript
+            torchScript = ScanTorchScript(directory, bytes)
+            defer { torchScript = outer }
+            if let script = torchScript { torchScriptCode(script, bytes, base: base, label: label) }
             for member in directory.members {
                 let name = label.isEmpty ? member.name : label + "/" + member.name
                 if !seen.insert(member.name).inserted {
@@ -208,7 +217,26 @@ public enum CheckpointScanner {
             return walked.end
         }
 
+        /// A TorchScript archive's code: calls that reach files, Python or native libraries are dangerous;
+        /// the rest is not vetted, which the report's note says.
+        private mutating func torchScriptCode(_ script: ScanTorchScript, _ bytes: UnsafeRawBufferPointer, base: Int, label: String) {
+            for call in script.dangerousCalls() {
+                let inflated = call.file.hasSuffix(" (inflated)")
+                add(.dangerous, call.what, label.isEmpty ? call.file : label + "/" + call.file, (inflated ? 0 : base) + call.offset)
+            }
+            for name in script.unreadableCode {
+                add(.unreadable, "TorchScript code member '\(name.prefix(120))' could not be read or inflated; not checked", label, nil)
+            }
+            notes.append("TorchScript archive\(label.isEmpty ? "" : " '\(label)'") (torch.load hands it to torch.jit.load, whose unpickler imports no Python): "
+                + "its \(script.codeFiles.count) code file(s) were not executed or vetted beyond calls that reach files, Python or native libraries")
+        }
+
         private mutating func global(_ name: String, label: String, offset: Int) {
+            if let reason = torchScript?.rate(name) {
+                let key = "\(label)|\(name)|torchscript"
+                if seenGlobals.insert(key).inserted { add(.safe, "global \(name.prefix(200)) (\(reason))", label, offset) }
+                return
+            }
             let (rating, reason) = ScanGlobalClassifier.rate(name)
             let key = "\(label)|\(name)|\(rating)"
             guard seenGlobals.insert(key).inserted || rating == .dangerous else { return }
