@@ -79,7 +79,19 @@ public enum Linear {
                 }
             }
             let beta: Float = fused ? 0 : ((bias != nil || accumulate) ? 1 : 0)
-            if case .packedF32(let packed) = weight.elements, fused {
+            if case .packedBF16(let packed) = weight.elements, !accumulate, dk_bf16_level() > 0 {
+                // bf16 weights packed in k pairs: the AVX512_BF16 GEMM (activations rounded to bf16 as it copies
+                // them), f32 accumulation, bias and activation in its epilogue; split as the f32 one below.
+                let panels = (outFeatures + Int(DK_PANEL) - 1) / Int(DK_PANEL)
+                Parallel.forGrid(rows: rows, columns: panels, rowAlignment: 8, minimumRows: 64, columnsPerWorker: 8) { r, panelRange in
+                    let status = withBias(bias, offset: 0) { b in
+                        dk_bf16gemm_packed(r.count, outFeatures, inFeatures, input + r.lowerBound * lda, lda, packed,
+                                           panelRange.lowerBound, panelRange.upperBound, output + r.lowerBound * ldc, ldc, b,
+                                           activation.rawValue)
+                    }
+                    precondition(status == 0, "bf16 GEMM: out of memory for the \(r.count)×\(inFeatures) activation buffer")
+                }
+            } else if case .packedF32(let packed) = weight.elements, fused {
                 // Pre-packed weights: the AVX-512 / AVX2 GEMM with bias and activation in its epilogue. Workers
                 // take panel ranges; rows are split too when there are fewer than 8 panels per worker.
                 Parallel.forGrid(rows: rows, columns: outFeatures / Int(DK_PANEL), rowAlignment: 8, minimumRows: 64,

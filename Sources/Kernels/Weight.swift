@@ -13,6 +13,9 @@ public struct Weight: @unchecked Sendable {
         case bf16(UnsafePointer<UInt16>)
         /// f32 in the panel layout of `dk_pack_weight` (`[out/48][in][48]`), for `Linear`'s AVX-512 / AVX2 GEMM.
         case packedF32(UnsafePointer<Float>)
+        /// bf16 in the k-pair panel layout of `dk_pack_weight_bf16` (`[⌈out/48⌉][⌈in/2⌉][48][2]`), for `Linear`'s
+        /// AVX512_BF16 GEMM (`ComputePrecision.bf16`).
+        case packedBF16(UnsafePointer<UInt16>)
     }
 
     public let shape: [Int]
@@ -40,7 +43,7 @@ public struct Weight: @unchecked Sendable {
     public var isHalfPrecision: Bool {
         switch elements {
         case .f32, .packedF32: return false
-        case .f16, .bf16: return true
+        case .f16, .bf16, .packedBF16: return true
         }
     }
 
@@ -66,6 +69,11 @@ public struct Weight: @unchecked Sendable {
             defer { scratch.deallocate() }
             dk_unpack_weight_rows(p, rowLength, rows.lowerBound, rows.upperBound, scratch)
             return try body(scratch)
+        case .packedBF16(let p):
+            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: max(n, 1))  // [rows, rowLength] f32
+            defer { scratch.deallocate() }
+            dk_unpack_weight_bf16_rows(p, rowLength, rows.lowerBound, rows.upperBound, scratch)
+            return try body(scratch)
         }
     }
 
@@ -83,10 +91,39 @@ public struct Weight: @unchecked Sendable {
         return Weight(shape: shape, elements: .packedF32(UnsafePointer(buffer.pointer)), owner: buffer)
     }
 
-    /// True for weights in the packed GEMM layout.
+    /// The same weight rounded to bf16 (torch's round to nearest even) and packed for `Linear`'s AVX512_BF16
+    /// GEMM (`dk_pack_weight_bf16`), when this CPU has that unit (`dk_bf16_level`) and the weight is a matrix;
+    /// else `self`. Any output count (the last panel is zero-padded) and any f32/f16/bf16 source (16-bit
+    /// weights are widened first; f16 → bf16 then rounds once more, as torch's `.bfloat16()` does).
+    /// `releasingFilePages` as in `packedForGEMM`.
+    public func packedForBF16GEMM(releasingFilePages: Bool = false) -> Weight {
+        guard dk_bf16_level() > 0, shape.count == 2, shape[0] > 0, rowLength > 0, !isPacked else { return self }
+        let buffer = OwnedHalves(count: dk_packed_bf16_count(shape[0], rowLength))  // [⌈out/48⌉, ⌈in/2⌉, 48, 2] bf16
+        withFloatRows(0..<shape[0]) { dk_pack_weight_bf16($0, shape[0], rowLength, rowLength, buffer.pointer) }
+        if releasingFilePages {
+            switch elements {
+            case .f32(let p): MemoryRelease.dropPages(UnsafeRawPointer(p), bytes: count * 4)
+            case .f16(let p), .bf16(let p): MemoryRelease.dropPages(UnsafeRawPointer(p), bytes: count * 2)
+            default: break
+            }
+        }
+        return Weight(shape: shape, elements: .packedBF16(UnsafePointer(buffer.pointer)), owner: buffer)
+    }
+
+    /// The weight in the layout `precision` computes with: `packedForGEMM` for f32, `packedForBF16GEMM` for bf16.
+    public func packed(for precision: ComputePrecision, releasingFilePages: Bool = false) -> Weight {
+        switch precision {
+        case .f32: return packedForGEMM(releasingFilePages: releasingFilePages)
+        case .bf16: return packedForBF16GEMM(releasingFilePages: releasingFilePages)
+        }
+    }
+
+    /// True for weights in a packed GEMM layout (f32 or bf16).
     public var isPacked: Bool {
-        if case .packedF32 = elements { return true }
-        return false
+        switch elements {
+        case .packedF32, .packedBF16: return true
+        default: return false
+        }
     }
 
     /// All elements as f32 (for small parameters: biases, norms, tables).

@@ -13,6 +13,8 @@ import NameMaps
 public final class DiT {
     public let config: DiTConfig
     public let heads: Int
+    /// What the block GEMMs compute in (`.f32` when bf16 was asked for on a CPU without AVX512_BF16).
+    public let precision: ComputePrecision
 
     let posEmbed: [Float]  // [T, D]
     let patchWeight: Weight  // [D, C·p·p] (the patch conv's weight viewed as a Linear)
@@ -29,7 +31,11 @@ public final class DiT {
     /// for the paper's sizes; pass `heads` for others). `packWeights`: copy the block matrices into the
     /// packed GEMM layout (inference, the default); false reads every matrix in place, e.g. straight from a
     /// training parameter buffer (`Training.ParameterLayout.modelWeights`), which must then outlive the model.
-    public init(weights: ModelWeights, config: DiTConfig, heads: Int? = nil, packWeights: Bool = true) throws {
+    /// `precision`: `.bf16` computes the blocks' qkv, proj, fc1 and fc2 with bf16 operands and f32 accumulation
+    /// (their weights rounded and packed once here; needs `ComputePrecision.bf16Available` and `packWeights`,
+    /// else f32), everything else in f32 — torch.autocast's bf16 split for these layers.
+    public init(weights: ModelWeights, config: DiTConfig, heads: Int? = nil, packWeights: Bool = true,
+                precision: ComputePrecision = .f32) throws {
         guard let heads = heads ?? config.numHeads else {
             throw ModelError("the number of attention heads of a \(config.hiddenSize)-wide DiT is not stored in the weights; pass it (--num-heads)")
         }
@@ -47,7 +53,9 @@ public final class DiT {
                                     linear2: try weights.weight("t_embedder.mlp.2.weight", shape: [d, d]),
                                     bias2: try weights.floats("t_embedder.mlp.2.bias", count: d))
         labelTable = try weights.floats("y_embedder.embedding_table.weight", count: (config.numClasses + 1) * d)
-        blocks = try (0..<config.depth).map { try DiTBlock(weights, prefix: "blocks.\($0).", dim: d, pack: packWeights) }
+        let used: ComputePrecision = packWeights && ComputePrecision.bf16Available ? precision : .f32
+        self.precision = used
+        blocks = try (0..<config.depth).map { try DiTBlock(weights, prefix: "blocks.\($0).", dim: d, pack: packWeights, precision: used) }
         finalModulation = try weights.weight("final_layer.adaLN_modulation.1.weight", shape: [2 * d, d])
         finalModulationBias = try weights.floats("final_layer.adaLN_modulation.1.bias", count: 2 * d)
         let outputs = p * p * config.outChannels
@@ -56,9 +64,9 @@ public final class DiT {
     }
 
     /// Loads a DiT from any supported file and naming (see `ModelLoader`).
-    public convenience init(path: String, options: LoadOptions = LoadOptions(), heads: Int? = nil) throws {
+    public convenience init(path: String, options: LoadOptions = LoadOptions(), heads: Int? = nil, precision: ComputePrecision = .f32) throws {
         let loaded = try ModelLoader.load(path, family: .dit, options: options)
-        try self.init(weights: loaded.weights, config: loaded.conversion.dit!, heads: heads)
+        try self.init(weights: loaded.weights, config: loaded.conversion.dit!, heads: heads, precision: precision)
     }
 
     /// The official `forward(x, t, y)`.

@@ -35,11 +35,11 @@ struct DiTBlock {
     let fc2: Weight  // [D, mlp]
     let fc2Bias: [Float]  // [D]
 
-    /// `pack`: the four big matrices in the packed GEMM layout (inference: packed once at load); false reads
-    /// them in place (training: the parameters change every step and live in the flat buffer).
-    init(_ weights: ModelWeights, prefix: String, dim d: Int, pack: Bool = true) throws {
+    /// `pack`: the four big matrices in the packed GEMM layout of `precision` (inference: packed once at load);
+    /// false reads them in place (training: the parameters change every step and live in the flat buffer).
+    init(_ weights: ModelWeights, prefix: String, dim d: Int, pack: Bool = true, precision: ComputePrecision = .f32) throws {
         func matrix(_ name: String, shape: [Int]? = nil) throws -> Weight {
-            pack ? try weights.packedWeight(name, shape: shape) : try weights.weight(name, shape: shape)
+            pack ? try weights.packedWeight(name, shape: shape, precision: precision) : try weights.weight(name, shape: shape)
         }
         modulation = try weights.weight(prefix + "adaLN_modulation.1.weight", shape: [6 * d, d])
         modulationBias = try weights.floats(prefix + "adaLN_modulation.1.bias", count: 6 * d)

@@ -39,12 +39,14 @@ public final class ModelWeights {
         return w
     }
 
-    /// The weight `name` packed for the AVX-512 / AVX2 GEMM (`Weight.packedForGEMM`). The packed copy replaces
-    /// the original here, so the original's memory goes once nothing else holds it (pages of a mapped
-    /// file are given back at once) and a second model built from these weights reuses the packed one.
-    public func packedWeight(_ name: String, shape: [Int]? = nil) throws -> Weight {
+    /// The weight `name` packed for the GEMM of `precision`: f32 for the AVX-512 / AVX2 one (`Weight.packedForGEMM`),
+    /// bf16 for the AVX512_BF16 one (`Weight.packedForBF16GEMM`). The packed copy replaces the original here, so
+    /// the original's memory goes once nothing else holds it (pages of a mapped file are given back at once)
+    /// and a second model built from these weights reuses the packed one (a packed weight is never repacked:
+    /// build models of different precisions from separately loaded weights).
+    public func packedWeight(_ name: String, shape: [Int]? = nil, precision: ComputePrecision = .f32) throws -> Weight {
         let original = try weight(name, shape: shape)
-        let packed = original.packedForGEMM(releasingFilePages: original.owner is MappedStorage)
+        let packed = original.packed(for: precision, releasingFilePages: original.owner is MappedStorage)
         tensors[name] = packed
         return packed
     }
@@ -56,7 +58,7 @@ public final class ModelWeights {
         return w.floats()
     }
 
-    /// Bytes held by the parameters as stored for compute (f32 = 4, f16/bf16 = 2 per element).
+    /// Bytes held by the parameters as stored for compute (f32 = 4, f16/bf16 = 2 per element, packing padding not counted).
     public var storedBytes: Int {
         tensors.values.reduce(0) { $0 + $1.count * ($1.isHalfPrecision ? 2 : 4) }
     }

@@ -15,6 +15,16 @@ public struct Tolerance: Equatable, CustomStringConvertible {
     /// The VAE criterion: max |Δ| ≤ 5e-5.
     public static let vae = Tolerance(atol: 5e-5, rtol: 0)
 
+    /// DiT with `ComputePrecision.bf16` (4·depth bf16 GEMMs) against the f32 reference: rtol = 4·√G·2⁻⁹,
+    /// G = 4·depth. Not a worst-case bound (that one is vacuous through LayerNorm and softmax); the estimate
+    /// in `bf16Derivation`, checked against measured errors in docs/parity.md.
+    public static func ditBF16(depth: Int) -> Tolerance {
+        Tolerance(atol: 0, rtol: 4 * Double(4 * depth).squareRoot() * 0x1p-9)
+    }
+
+    /// How `ditBF16` is derived, in one line for the tool's output.
+    public static let bf16Derivation = "each bf16 operand carries a relative rounding error |δ| ≤ 2⁻⁹ (8 significant bits), so a GEMM output's error has rms √(2/3)·2⁻⁹ of its own rms (independent errors, random-sign sums); G GEMMs in sequence on a norm-preserving residual stream add them in quadrature (√G), and the largest of the tensor's errors is ≤ 4× that rms relative to max|ref|"
+
     public var description: String { "atol \(atol), rtol \(rtol) (of max|ref|)" }
 }
 

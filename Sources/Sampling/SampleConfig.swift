@@ -13,8 +13,8 @@ public struct SampleConfig: Equatable {
     public var guidanceScale = SampleConfig.defaults.double("guidance_scale")
     public var seed = UInt64(SampleConfig.defaults.int("seed"))
     public var ddimSampling = SampleConfig.defaults.bool("ddim_sampling")
-    /// Weight precision in memory: fp32, fp16 or bf16 (compute is always float32). Set by `dtype` or the
-    /// older `use_fp16`, whichever comes later.
+    /// fp32, fp16 or bf16: 16-bit weights of the files stay 16-bit for fp16/bf16; bf16 also computes the DiT's
+    /// block GEMMs in bf16 (`ComputePrecision.resolve`). Set by `dtype` or the older `use_fp16`, whichever comes later.
     public var dtype = SampleConfig.defaults.string("dtype")
     /// One grid `sample.png` (official DiT) instead of `class-<label>.png` files (MindONE).
     public var imagegrid = SampleConfig.defaults.bool("imagegrid")

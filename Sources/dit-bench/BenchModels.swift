@@ -1,18 +1,22 @@
 import Checkpoint
+import Kernels
 import Models
 import NameMaps
 
 /// The models timed: loaded from files when given, else random weights of the named configuration.
 enum BenchModels {
     /// The DiT and the bytes its weights take in memory.
-    static func dit(weights path: String?, model: String, imageSize: Int, options: LoadOptions) throws -> (DiT, Int) {
+    static func dit(weights path: String?, model: String, imageSize: Int, options: LoadOptions,
+                    precision: ComputePrecision = .f32) throws -> (DiT, Int) {
         if let path {
             let loaded = try ModelLoader.load(path, family: .dit, options: options)
-            return (try DiT(weights: loaded.weights, config: loaded.conversion.dit!), loaded.weights.storedBytes)
+            let dit = try DiT(weights: loaded.weights, config: loaded.conversion.dit!, precision: precision)
+            return (dit, loaded.weights.storedBytes)
         }
         let config = try DiTVariant.config(model, imageSize: imageSize)
         let random = try RandomWeights.dit(config)
-        return (try DiT(weights: random, config: config), random.storedBytes)
+        let dit = try DiT(weights: random, config: config, precision: precision)
+        return (dit, random.storedBytes)
     }
 
     /// The VAE (sd-vae-ft-mse's configuration when random).

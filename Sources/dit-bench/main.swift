@@ -28,10 +28,14 @@ runReportingErrors {
     options.keepHalfPrecision = settings.bool("use_fp16")
     options.imageSize = imageSize
     let loadStart = Date()
-    let (dit, weightBytes) = try BenchModels.dit(weights: settings.optionalString("weights"), model: model, imageSize: imageSize, options: options)
+    let (precision, precisionNote) = ComputePrecision.resolve(dtype: settings.string("dtype"))
+    if let precisionNote { FileHandle.standardError.write(Data((precisionNote + "\n").utf8)) }
+    let (dit, weightBytes) = try BenchModels.dit(weights: settings.optionalString("weights"), model: model, imageSize: imageSize, options: options,
+                                                 precision: precision)
     let config = dit.config
     result["dit_load_seconds"] = Date().timeIntervalSince(loadStart)
-    log("\(config.description); \(Parallel.threadCount) threads, OpenBLAS \(BLAS.coreName)")
+    result["dtype"] = dit.precision.rawValue
+    log("\(config.description); \(Parallel.threadCount) threads, OpenBLAS \(BLAS.coreName); compute \(dit.precision)")
     let s = config.inputSize
     var generator = SplitMix(seed: 1)
     let x = FloatTensor(shape: [batch, config.inChannels, s, s], values: (0..<(batch * config.inChannels * s * s)).map { _ in generator.normal() })  // [N, C, H, W]

@@ -48,7 +48,10 @@ func sample(_ settings: SampleConfig, notes: [String], communicator: Communicato
     if settings.modelName.hasPrefix("DiT-"), let paper = ditConfig.paperName, paper != settings.modelName {
         throw SampleConfig.Failure(description: "model_name is \(settings.modelName) but \(settings.ditCheckpoint) holds \(paper)")
     }
-    let dit = try DiT(weights: ditWeights.weights, config: ditConfig, heads: settings.numHeads)
+    let (precision, precisionNote) = ComputePrecision.resolve(dtype: settings.dtype)
+    if let precisionNote { log(precisionNote) }
+    let dit = try DiT(weights: ditWeights.weights, config: ditConfig, heads: settings.numHeads, precision: precision)
+    if precision == .bf16 { log("compute: \(precision) for the blocks' qkv, proj, fc1, fc2; the rest float32") }
     var vaeOptions = LoadOptions()
     vaeOptions.keepHalfPrecision = options.keepHalfPrecision
     let vaeWeights = try ModelLoader.load(settings.vaeCheckpoint, family: .vae, options: vaeOptions)

@@ -2,18 +2,25 @@
 # Runtime benchmark: dit-bench (Swift) against the PyTorch CPU baseline in the same run, interleaved
 # (Swift, PyTorch, Swift, PyTorch) so both see the same machine state. Prints both JSON results per round
 # and the ratios; append the table to docs/benchmarks.md by hand.
-#   scripts/bench/runtime.sh --dit-repo /path/to/facebookresearch/DiT [--rounds 2] [--image-size 256]
+# --dtype bf16: each round times Swift bf16, PyTorch bf16 autocast and Swift f32 (the DiT step only; the VAE
+# has no bf16 path yet), and prints bf16/PyTorch-bf16 and bf16/f32 ratios.
+#   scripts/bench/runtime.sh --dit-repo /path/to/facebookresearch/DiT [--rounds 2] [--image-size 256] [--dtype bf16]
+#                            [--max-wait SECONDS]   (how long each side waits for ≤ 10 % busy; default 1800)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 DIT_REPO="${DIT_REPO:-}"
 ROUNDS=2
 IMAGE=256
+DTYPE=fp32
+MAX_WAIT=1800
 PYTHON="${PYTHON:-$HOME/fixtures-venv/bin/python}"
 while [ $# -gt 0 ]; do
     case "$1" in
         --dit-repo) DIT_REPO="$2"; shift 2 ;;
         --rounds) ROUNDS="$2"; shift 2 ;;
         --image-size) IMAGE="$2"; shift 2 ;;
+        --dtype) DTYPE="$2"; shift 2 ;;
+        --max-wait) MAX_WAIT="$2"; shift 2 ;;
         *) echo "runtime.sh: unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -29,14 +36,36 @@ busy_percent() {
     for i in 1 2 3 4 5 6 7 8; do total=$(( total + b[i] - a[i] )); done
     echo $(( 100 * (total - idle) / (total > 0 ? total : 1) ))
 }
-# Waits (up to 30 min) for a quiet machine: other processes would distort both sides.
+# Waits (up to --max-wait seconds, default 30 min) for a quiet machine: other processes would distort both sides.
 wait_idle() {
     local waited=0 busy
-    while busy=$(busy_percent); [ "$busy" -gt 10 ] && [ "$waited" -lt 1800 ]; do
+    while busy=$(busy_percent); [ "$busy" -gt 10 ] && [ "$waited" -lt "$MAX_WAIT" ]; do
         echo "# waiting for an idle CPU (busy ${busy}%)" >&2; sleep 27; waited=$((waited + 30))
     done
     echo "$busy"
 }
+if [ "$DTYPE" = bf16 ]; then
+    for round in $(seq "$ROUNDS"); do
+        echo "# round $round $(date -u +%FT%TZ) busy before: $(wait_idle)%; $(uptime)"
+        bf16_json=$("$BENCH" --image-size "$IMAGE" --dtype bf16 --skip-vae --json)
+        echo "swift-bf16 $bf16_json"
+        echo "# busy before PyTorch: $(wait_idle)%; $(uptime)"
+        torch_json=$("$PYTHON" scripts/bench/runtime_pytorch.py --dit-repo "$DIT_REPO" --image-size "$IMAGE" --dtype bf16 --skip-vae)
+        echo "torch-bf16 $torch_json"
+        echo "# busy before Swift f32: $(wait_idle)%; $(uptime)"
+        f32_json=$("$BENCH" --image-size "$IMAGE" --skip-vae --json)
+        echo "swift-f32 $f32_json"
+        "$PYTHON" - "$bf16_json" "$torch_json" "$f32_json" <<'PY'
+import json, sys
+b, t, f = (json.loads(a) for a in sys.argv[1:4])
+key = "dit_forward_seconds"
+assert b["dtype"] == "bf16" and t["dtype"] == "bf16" and f["dtype"] == "f32", "a side did not compute what was asked"
+print(f"{key}: swift bf16 {b[key]:.3f} s, pytorch bf16 autocast {t[key]:.3f} s, swift f32 {f[key]:.3f} s; "
+      f"ratio to pytorch bf16 {b[key] / t[key]:.2f}, to swift f32 {b[key] / f[key]:.2f}")
+PY
+    done
+    exit 0
+fi
 for round in $(seq "$ROUNDS"); do
     echo "# round $round $(date -u +%FT%TZ) busy before: $(wait_idle)%"
     swift_json=$("$BENCH" --image-size "$IMAGE" --json)

@@ -1,10 +1,12 @@
 """PyTorch CPU baseline for `dit-bench`: the official DiT forward_with_cfg (batch 2 = one CFG step) and
-diffusers' AutoencoderKL decode (sd-vae-ft-mse configuration), random weights, fp32, N threads; medians
-of several runs after a warm-up. Prints one JSON object with the same keys as `dit-bench --json`.
+diffusers' AutoencoderKL decode (sd-vae-ft-mse configuration), random weights, fp32 (or `--dtype bf16`:
+f32 weights under `torch.autocast("cpu", dtype=torch.bfloat16)`), N threads; medians of several runs after
+a warm-up. Prints one JSON object with the same keys as `dit-bench --json`.
 
     ~/fixtures-venv/bin/python scripts/bench/runtime_pytorch.py --dit-repo /path/to/facebookresearch/DiT
 """
 import argparse
+import contextlib
 import json
 import os
 import statistics
@@ -35,6 +37,7 @@ def main():
     p.add_argument("--warmup", type=int, default=1)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--skip-vae", action="store_true")
+    p.add_argument("--dtype", choices=["fp32", "bf16"], default="fp32", help="bf16: bf16 autocast (oneDNN's AVX512_BF16 kernels)")
     args = p.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -44,9 +47,10 @@ def main():
 
     result = {"model": args.model, "image_size": args.image_size, "batch": args.batch, "threads": torch.get_num_threads(),
               "torch": torch.__version__, "cpu_capability": torch.backends.cpu.get_cpu_capability(),
-              "runs": args.runs, "warmup": args.warmup}
+              "runs": args.runs, "warmup": args.warmup, "dtype": args.dtype}
     latent = args.image_size // 8
-    with torch.inference_mode():
+    autocast = torch.autocast("cpu", dtype=torch.bfloat16) if args.dtype == "bf16" else contextlib.nullcontext()
+    with torch.inference_mode(), autocast:
         model = DiT_models[args.model](input_size=latent).eval()
         for p_ in model.parameters():  # the official init zeroes adaLN/final layers; use real-looking values
             p_.normal_(0, 0.02)

@@ -2,6 +2,7 @@
 #define CKERNELS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /// Widest vector unit usable by the functions below on this CPU, checked once at run time:
 /// 2 = AVX-512F, 1 = AVX2 + FMA, 0 = neither (callers keep their portable path). The library is
@@ -45,5 +46,40 @@ void dk_unpack_weight_rows(const float *packed, size_t k, size_t row_begin, size
 /// whichever `dk_vector_level()` allows; requires `dk_vector_level() >= 1`.
 void dk_sgemm_packed(size_t m, size_t k, const float *a, size_t lda, const float *packed, size_t panel_begin, size_t panel_end,
                      float *c, size_t ldc, const float *bias, int activation);
+
+// ---------------------------------------------------------------- bf16 GEMM (packed_gemm_bf16.c)
+
+/// 1 when the bf16 GEMM below can run: the CPU has AVX512_BF16 (`vdpbf16ps`), AVX512BW and AVX512VL, and
+/// `dk_vector_level()` is 2 (so `DITPORT_VECTOR=avx2|portable` turns it off too; `DITPORT_BF16=off` alone);
+/// else 0 and callers compute in f32.
+int dk_bf16_level(void);
+
+/// Turns the bf16 GEMM off (`max_level` < 1) or back on (if the CPU has it) from now on; returns `dk_bf16_level()`.
+int dk_limit_bf16_level(int max_level);
+
+/// `out[i]` = the bfloat16 bits of `x[i]`, rounded to nearest even, every NaN → 0xFFFF: torch's CPU cast
+/// (`tensor.bfloat16()`) bit for bit, subnormals included. Runs the GEMM's activation conversion (AVX-512)
+/// when `dk_bf16_level()` is 1, else the portable code that packs weights: tests compare both with torch.
+void dk_f32_to_bf16(const float *x, size_t count, uint16_t *out);
+
+/// Elements (`uint16_t`) of a weight `[n, k]` packed by `dk_pack_weight_bf16`: ⌈n/48⌉·48 · 2⌈k/2⌉.
+size_t dk_packed_bf16_count(size_t n, size_t k);
+
+/// Rounds a Linear weight `w` `[n, k]` (row stride `ldw`, any n and k) to bf16 as `dk_f32_to_bf16` and packs it
+/// for `dk_bf16gemm_packed` (`dk_packed_bf16_count(n, k)` elements): panel p, k pair q, column j, element e at
+/// `packed[((p·⌈k/2⌉ + q)·48 + j)·2 + e]` = bf16(`w[48p + j][2q + e]`), 0 beyond n and k. Portable C.
+void dk_pack_weight_bf16(const float *w, size_t n, size_t k, size_t ldw, uint16_t *packed);
+
+/// Rows `[row_begin, row_end)` of a weight packed by `dk_pack_weight_bf16`, widened to f32 `[rows, k]` in `out`.
+void dk_unpack_weight_bf16_rows(const uint16_t *packed, size_t k, size_t row_begin, size_t row_end, float *out);
+
+/// `c[:, 48·panel_begin ..< min(48·panel_end, n)] = act(bf16(a) · bf16(W)ᵀ + bias)` with f32 accumulation
+/// (`vdpbf16ps`), for activations `a` `[m, k]` f32 (row stride `lda`, rounded to bf16 as `dk_f32_to_bf16` while
+/// this call copies its rows into a per-thread buffer) and W `[n, k]` packed by `dk_pack_weight_bf16`; `c` row
+/// stride `ldc` (pointing at output column 0), `bias` the whole `[n]` vector or NULL, `activation` as in
+/// `dk_bias_activation`. Workers may compute disjoint panel (or row) ranges in parallel. Requires
+/// `dk_bf16_level() == 1`; returns 0, or -1 when the A buffer could not be allocated (c untouched).
+int dk_bf16gemm_packed(size_t m, size_t n, size_t k, const float *a, size_t lda, const uint16_t *packed, size_t panel_begin,
+                       size_t panel_end, float *c, size_t ldc, const float *bias, int activation);
 
 #endif

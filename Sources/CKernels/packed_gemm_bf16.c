@@ -1,0 +1,209 @@
+// Linear layers in bfloat16 with f32 accumulation on AVX512_BF16 (vdpbf16ps): C = act(bf16(A)·bf16(W)ᵀ + bias).
+// W [n, k] (PyTorch Linear layout) is rounded to bf16 once at load (round to nearest even, NaN → 0xFFFF, as
+// torch's CPU cast) and packed into panels of 48 output features in k pairs: packed[p][q][j][e] =
+// bf16(W[48p + j][2q + e]), zero beyond n and k, so one 64-byte load holds 16 columns × 2 k values — the
+// operand layout of vdpbf16ps, which adds a[2q]·b[2q] + a[2q+1]·b[2q+1] into each f32 lane.
+// Each call first converts its rows of A to bf16 (the same rounding, done with integer vector ops so it is
+// bit-for-bit torch's cast incl. subnormals and NaN, where vcvtne2ps2bf16 would flush subnormals), row-major
+// in k pairs, into a per-thread buffer: one pass over A, ~1 % of the GEMM time at DiT-XL shapes.
+// The 8×48 micro-kernel then mirrors dk_sgemm_packed: 24 zmm accumulators, 8 pair broadcasts and 3 panel
+// loads per k pair (= 2 k); loop order panel, k blocks of KCP pairs (panel block 216 KB, in L2), row
+// blocks of 8. Tails: rows and columns by masked loads/stores of C, odd k by the zero padding.
+#include "CKernels.h"
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MR 8
+#define KCP 1152  // k pairs per k block
+
+/// Torch's f32 → bf16 (c10::BFloat16 round_to_nearest_even / vectorised cvtfp32_bf16): NaN → 0xFFFF.
+static inline uint16_t bf16_bits(float x) {
+    uint32_t u;
+    memcpy(&u, &x, 4);
+    if (x != x) return 0xFFFF;
+    return (uint16_t)((u + 0x7FFFu + ((u >> 16) & 1u)) >> 16);
+}
+
+static void f32_to_bf16_scalar(const float *x, size_t count, uint16_t *out) {
+    for (size_t i = 0; i < count; i++) out[i] = bf16_bits(x[i]);
+}
+
+size_t dk_packed_bf16_count(size_t n, size_t k) { return (n + DK_PANEL - 1) / DK_PANEL * DK_PANEL * ((k + 1) / 2) * 2; }
+
+void dk_pack_weight_bf16(const float *w, size_t n, size_t k, size_t ldw, uint16_t *packed) {
+    size_t kp = (k + 1) / 2, panels = (n + DK_PANEL - 1) / DK_PANEL;
+    memset(packed, 0, dk_packed_bf16_count(n, k) * sizeof(uint16_t));
+    for (size_t p = 0; p < panels; p++) {
+        uint16_t *dst = packed + p * kp * DK_PANEL * 2;
+        for (size_t j = 0; j < DK_PANEL && p * DK_PANEL + j < n; j++) {
+            const float *src = w + (p * DK_PANEL + j) * ldw;
+            for (size_t kk = 0; kk < k; kk++) dst[((kk / 2) * DK_PANEL + j) * 2 + kk % 2] = bf16_bits(src[kk]);
+        }
+    }
+}
+
+void dk_unpack_weight_bf16_rows(const uint16_t *packed, size_t k, size_t row_begin, size_t row_end, float *out) {
+    size_t kp = (k + 1) / 2;
+    for (size_t r = row_begin; r < row_end; r++) {
+        const uint16_t *panel = packed + (r / DK_PANEL) * kp * DK_PANEL * 2;
+        size_t j = r % DK_PANEL;
+        for (size_t kk = 0; kk < k; kk++) {
+            uint32_t bits = (uint32_t)panel[((kk / 2) * DK_PANEL + j) * 2 + kk % 2] << 16;
+            memcpy(out + (r - row_begin) * k + kk, &bits, 4);
+        }
+    }
+}
+
+#if defined(__x86_64__)
+#include "vector_math.h"
+
+#define TBF16 __attribute__((target("avx512f,avx512bf16,avx512bw,avx512vl")))
+
+static int disabled = 0;
+static int hardware = -1;
+
+int dk_bf16_level(void) {
+    if (hardware < 0) {
+        __builtin_cpu_init();
+        hardware = __builtin_cpu_supports("avx512bf16") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl");
+        const char *asked = getenv("DITPORT_BF16");
+        if (asked && strcmp(asked, "off") == 0) disabled = 1;
+    }
+    return hardware && !disabled && dk_vector_level() >= 2;
+}
+
+int dk_limit_bf16_level(int max_level) {
+    (void)dk_bf16_level();
+    disabled = max_level < 1;
+    return dk_bf16_level();
+}
+
+/// 16 floats → 16 bf16 bit patterns (torch's rounding), integer ops only.
+TBF16 static inline __m256i round16(__m512 x) {
+    __m512i u = _mm512_castps_si512(x);
+    __m512i lsb = _mm512_and_si512(_mm512_srli_epi32(u, 16), _mm512_set1_epi32(1));
+    __m512i r = _mm512_add_epi32(_mm512_add_epi32(u, _mm512_set1_epi32(0x7FFF)), lsb);
+    r = _mm512_mask_mov_epi32(r, _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q), _mm512_set1_epi32((int)0xFFFF0000u));
+    return _mm512_cvtepi32_epi16(_mm512_srli_epi32(r, 16));
+}
+
+/// Rows [0, rows) of `a` (row stride lda, k values) → bf16, row r at out + r·ldo (ldo ≥ k u16, zero beyond k).
+TBF16 static void convert_rows(size_t rows, size_t k, const float *a, size_t lda, uint16_t *out, size_t ldo) {
+    for (size_t r = 0; r < rows; r++) {
+        const float *src = a + r * lda;
+        uint16_t *dst = out + r * ldo;
+        for (size_t j = 0; j < ldo; j += 32) {
+            __m512 lo = _mm512_maskz_loadu_ps(tail_mask512(j < k ? k - j : 0), src + j);
+            __m512 hi = _mm512_maskz_loadu_ps(tail_mask512(j + 16 < k ? k - j - 16 : 0), src + j + 16);
+            size_t left = ldo - j;
+            _mm256_mask_storeu_epi16(dst + j, tail_mask512(left), round16(lo));
+            _mm256_mask_storeu_epi16(dst + j + 16, tail_mask512(left > 16 ? left - 16 : 0), round16(hi));
+        }
+    }
+}
+
+/// c[rows][cols] (rows ≤ 8, cols ≤ 48, row stride ldc) = (first ? 0 : c) + a[8][2kc]·b[2kc][48] in k pairs:
+/// `a` 8 rows of kc bf16 pairs (row stride lda pairs), `b` kc × 48 × 2 bf16; after the last k block, + bias, act.
+TBF16 static void kernel(size_t kc, const uint32_t *a, size_t lda, const uint16_t *b, float *c, size_t ldc, int first, int last,
+                         const float *bias, int activation, size_t rows, size_t cols) {
+    __mmask16 m0 = tail_mask512(cols), m1 = tail_mask512(cols > 16 ? cols - 16 : 0), m2 = tail_mask512(cols > 32 ? cols - 32 : 0);
+    __m512 c0[MR], c1[MR], c2[MR];
+#pragma clang loop unroll(full)
+    for (size_t i = 0; i < MR; i++) {
+        if (first || i >= rows) {
+            c0[i] = _mm512_setzero_ps(); c1[i] = _mm512_setzero_ps(); c2[i] = _mm512_setzero_ps();
+        } else {
+            c0[i] = _mm512_maskz_loadu_ps(m0, c + i * ldc);
+            c1[i] = _mm512_maskz_loadu_ps(m1, c + i * ldc + 16);
+            c2[i] = _mm512_maskz_loadu_ps(m2, c + i * ldc + 32);
+        }
+    }
+    for (size_t q = 0; q < kc; q++) {
+        __m512bh b0 = (__m512bh)_mm512_loadu_si512(b), b1 = (__m512bh)_mm512_loadu_si512(b + 32), b2 = (__m512bh)_mm512_loadu_si512(b + 64);
+#pragma clang loop unroll(full)
+        for (size_t i = 0; i < MR; i++) {
+            __m512bh ai = (__m512bh)_mm512_set1_epi32((int)a[i * lda]);
+            c0[i] = _mm512_dpbf16_ps(c0[i], ai, b0);
+            c1[i] = _mm512_dpbf16_ps(c1[i], ai, b1);
+            c2[i] = _mm512_dpbf16_ps(c2[i], ai, b2);
+        }
+        a += 1;
+        b += DK_PANEL * 2;
+    }
+    if (last) {
+        __m512 bias0 = bias ? _mm512_maskz_loadu_ps(m0, bias) : _mm512_setzero_ps();
+        __m512 bias1 = bias ? _mm512_maskz_loadu_ps(m1, bias + 16) : _mm512_setzero_ps();
+        __m512 bias2 = bias ? _mm512_maskz_loadu_ps(m2, bias + 32) : _mm512_setzero_ps();
+#pragma clang loop unroll(full)
+        for (size_t i = 0; i < MR; i++) {
+            c0[i] = act512(_mm512_add_ps(c0[i], bias0), activation);
+            c1[i] = act512(_mm512_add_ps(c1[i], bias1), activation);
+            c2[i] = act512(_mm512_add_ps(c2[i], bias2), activation);
+        }
+    }
+#pragma clang loop unroll(full)
+    for (size_t i = 0; i < MR; i++) {
+        if (i >= rows) continue;
+        _mm512_mask_storeu_ps(c + i * ldc, m0, c0[i]);
+        _mm512_mask_storeu_ps(c + i * ldc + 16, m1, c1[i]);
+        _mm512_mask_storeu_ps(c + i * ldc + 32, m2, c2[i]);
+    }
+}
+
+/// This thread's A buffer (bf16 rows in k pairs), grown on demand and kept for the thread's next calls.
+static _Thread_local uint32_t *a_buffer = NULL;
+static _Thread_local size_t a_capacity = 0;
+
+static uint32_t *a_scratch(size_t pairs) {
+    if (pairs > a_capacity) {
+        free(a_buffer);
+        a_buffer = aligned_alloc(64, (pairs * 4 + 63) / 64 * 64);
+        a_capacity = a_buffer ? pairs : 0;
+    }
+    return a_buffer;
+}
+
+TBF16 static void bf16gemm(size_t m, size_t n, size_t k, const float *a, size_t lda, const uint16_t *packed, size_t panel_begin,
+                           size_t panel_end, float *c, size_t ldc, const float *bias, int activation, uint32_t *abuf) {
+    size_t kp = (k + 1) / 2, blocks = (m + MR - 1) / MR;
+    convert_rows(m, k, a, lda, (uint16_t *)abuf, 2 * kp);
+    memset(abuf + m * kp, 0, (blocks * MR - m) * kp * 4);  // [blocks·8 − m, kp] pairs: the zero rows of the last block
+    for (size_t p = panel_begin; p < panel_end; p++) {
+        size_t cols = n - p * DK_PANEL < DK_PANEL ? n - p * DK_PANEL : DK_PANEL;
+        const float *bias_p = bias ? bias + p * DK_PANEL : NULL;
+        for (size_t pc = 0; pc < kp; pc += KCP) {
+            size_t kc = kp - pc < KCP ? kp - pc : KCP;
+            int first = pc == 0, last = pc + kc == kp;
+            const uint16_t *bp = packed + (p * kp + pc) * DK_PANEL * 2;
+            for (size_t ir = 0; ir < m; ir += MR)
+                kernel(kc, abuf + ir * kp + pc, kp, bp, c + ir * ldc + p * DK_PANEL, ldc, first, last, bias_p, activation,
+                       m - ir < MR ? m - ir : MR, cols);
+        }
+    }
+}
+
+void dk_f32_to_bf16(const float *x, size_t count, uint16_t *out) {
+    if (dk_bf16_level() > 0) convert_rows(1, count, x, count, out, count);  // the GEMM's activation path
+    else f32_to_bf16_scalar(x, count, out);                                  // the weight packing path
+}
+
+int dk_bf16gemm_packed(size_t m, size_t n, size_t k, const float *a, size_t lda, const uint16_t *packed, size_t panel_begin,
+                       size_t panel_end, float *c, size_t ldc, const float *bias, int activation) {
+    if (m == 0 || panel_begin >= panel_end) return 0;
+    uint32_t *abuf = a_scratch((m + MR - 1) / MR * MR * ((k + 1) / 2));  // [⌈m/8⌉·8, ⌈k/2⌉] bf16 pairs
+    if (!abuf) return -1;
+    bf16gemm(m, n, k, a, lda, packed, panel_begin, panel_end, c, ldc, bias, activation, abuf);
+    return 0;
+}
+
+#else
+void dk_f32_to_bf16(const float *x, size_t count, uint16_t *out) { f32_to_bf16_scalar(x, count, out); }
+int dk_bf16_level(void) { return 0; }
+int dk_limit_bf16_level(int max_level) { (void)max_level; return 0; }
+int dk_bf16gemm_packed(size_t m, size_t n, size_t k, const float *a, size_t lda, const uint16_t *packed, size_t panel_begin,
+                       size_t panel_end, float *c, size_t ldc, const float *bias, int activation) {
+    (void)m; (void)n; (void)k; (void)a; (void)lda; (void)packed; (void)panel_begin; (void)panel_end; (void)c; (void)ldc; (void)bias; (void)activation;
+    return -1;
+}
+#endif
