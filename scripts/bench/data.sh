@@ -38,22 +38,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 BENCH="$PYTHON scripts/bench/data_benchmark.py"
 
-# Percentage of CPU time spent busy (all cores) over the next 3 seconds, from /proc/stat.
-busy_percent() {
-    local a b
-    a=($(head -1 /proc/stat)); sleep 3; b=($(head -1 /proc/stat))
-    local idle=$(( (b[4] + b[5]) - (a[4] + a[5]) )) total=0 i
-    for i in 1 2 3 4 5 6 7 8; do total=$(( total + b[i] - a[i] )); done
-    echo $(( 100 * (total - idle) / (total > 0 ? total : 1) ))
-}
-# Waits (up to 30 min) for a quiet machine (<= 10 % busy): other jobs would distort both sides.
-wait_idle() {
-    local waited=0 busy
-    while busy=$(busy_percent); [ "$busy" -gt 10 ] && [ "$waited" -lt 1800 ]; do
-        echo "# waiting for an idle CPU (busy ${busy}%)" >&2; sleep 27; waited=$((waited + 30))
-    done
-    echo "$busy"
-}
+source scripts/bench/idle.sh  # busy_percent, wait_idle
 # OpenBLAS (linked for the VAE, which runs it single-threaded with its own split) starts a worker thread
 # at load that spins ~0.1 s before sleeping; OPENBLAS_NUM_THREADS=1 keeps it from starting, so it does not
 # steal a core from the short decode runs. It changes nothing else.

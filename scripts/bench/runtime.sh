@@ -28,22 +28,7 @@ done
 swift build -c release --scratch-path .build-runtime --product dit-bench >&2
 BENCH=.build-runtime/release/dit-bench
 
-# Percentage of CPU time spent busy (all cores) over the next 3 seconds, from /proc/stat.
-busy_percent() {
-    local a b
-    a=($(head -1 /proc/stat)); sleep 3; b=($(head -1 /proc/stat))
-    local idle=$(( (b[4] + b[5]) - (a[4] + a[5]) )) total=0 i
-    for i in 1 2 3 4 5 6 7 8; do total=$(( total + b[i] - a[i] )); done
-    echo $(( 100 * (total - idle) / (total > 0 ? total : 1) ))
-}
-# Waits (up to --max-wait seconds, default 30 min) for a quiet machine: other processes would distort both sides.
-wait_idle() {
-    local waited=0 busy
-    while busy=$(busy_percent); [ "$busy" -gt 10 ] && [ "$waited" -lt "$MAX_WAIT" ]; do
-        echo "# waiting for an idle CPU (busy ${busy}%)" >&2; sleep 27; waited=$((waited + 30))
-    done
-    echo "$busy"
-}
+source scripts/bench/idle.sh  # busy_percent, wait_idle
 if [ "$DTYPE" = bf16 ]; then
     for round in $(seq "$ROUNDS"); do
         echo "# round $round $(date -u +%FT%TZ) busy before: $(wait_idle)%; $(uptime)"
