@@ -6,9 +6,8 @@ import Training
 /// optimizer state and EMA; gradients are summed over the processes in fixed buckets
 /// (`BucketedAllreduce`, `bucketBytes`, DDP's 25 MiB by default) started during the backward of the
 /// step's last local micro-batch as the backward finishes them — final layer, then the blocks from the
-/// last — each report also testing the requests in flight, so the compute thread drives MPI's progress
-/// at every block boundary (a helper thread polling every 200 µs was slower on 2 cores: it preempts the
-/// compute; docs/distributed.md) and most of the communication hides behind the remaining backward; `sumGradients` waits for the rest. Without an overlapped round (`overlap` off)
+/// last — the compute thread driving MPI's progress at every block boundary (`OverlappedRound`), so
+/// most of the communication hides behind the remaining backward; `sumGradients` waits for the rest. Without an overlapped round (`overlap` off)
 /// one blocking allreduce in 4 MiB slices after the backward. Either way each element is summed over
 /// the processes once: for two processes `g₀ + g₁` exactly, so a run equals one process with twice the
 /// gradient accumulation bit for bit (`GradientReducer`). With `DITPORT_PROFILE` set the collectives'
@@ -20,10 +19,9 @@ public final class CommunicatorReducer: GradientReducer {
     public let overlap: Bool
     /// Bucket size of the overlapped sums.
     public let bucketBytes: Int
-    private var buckets: BucketedAllreduce?
-    private var inFlight = false
+    private var round: OverlappedRound?
     /// Buckets of the last overlapped round that were started during the backward, before `sumGradients`.
-    public private(set) var bucketsStartedEarly = 0
+    public var bucketsStartedEarly: Int { round?.startedEarly ?? 0 }
 
     public init(communicator: Communicator, overlap: Bool = true, bucketBytes: Int = 25 << 20) {
         self.communicator = communicator
@@ -38,27 +36,15 @@ public final class CommunicatorReducer: GradientReducer {
 
     public func beginOverlappedSum(_ gradients: UnsafeMutableBufferPointer<Float>) -> ((Int) -> Void)? {
         guard overlap, world > 1 else { return nil }
-        if buckets?.count != gradients.count {
-            buckets = BucketedAllreduce(communicator: communicator, count: gradients.count, bucketBytes: bucketBytes, progressThread: false)
+        if round?.buckets.count != gradients.count {
+            round = OverlappedRound(BucketedAllreduce(communicator: communicator, count: gradients.count, bucketBytes: bucketBytes))
         }
-        let round = buckets!
-        round.begin(gradients)
-        inFlight = true
-        return { offset in
-            round.ready(from: offset)
-            round.progress()
-        }
+        return round!.begin(gradients)
     }
 
     public func sumGradients(_ gradients: UnsafeMutableBufferPointer<Float>) {
         Profile.measure("collective: gradient allreduce") {
-            if inFlight, let buckets {
-                bucketsStartedEarly = buckets.startedBuckets
-                buckets.finish()
-                inFlight = false
-            } else {
-                communicator.allreduceSum(gradients)
-            }
+            if round?.finish() != true { communicator.allreduceSum(gradients) }
         }
     }
 

@@ -42,10 +42,9 @@ public final class ZeROUpdate: ShardedUpdate {
     public let overlap: Bool
     /// Bucket size of the overlapped reduce-scatter.
     public let bucketBytes: Int
-    private var buckets: BucketedAllreduce?
-    private var inFlight = false
+    private let round: OverlappedRound?
     /// Buckets of the last overlapped round that were started during the backward, before `update`.
-    public private(set) var bucketsStartedEarly = 0
+    public var bucketsStartedEarly: Int { round?.startedEarly ?? 0 }
 
     /// `initialParameters` (`[layout.count]`, the same on every process) seed the EMA shard. With `overlap`
     /// the gradient buffer is reduce-scattered in `bucketBytes` buckets as the backward finishes them.
@@ -66,6 +65,9 @@ public final class ZeROUpdate: ShardedUpdate {
         state = OptimizerState(count: own.count)
         ema = recipe.useEMA ? EMA(kind: recipe.emaKind, decay: recipe.emaDecay, parameters: Array(initialParameters[own])) : nil
         optimizer = recipe.makeOptimizer()
+        round = overlap && communicator.size > 1
+            ? OverlappedRound(BucketedAllreduce(communicator: communicator, count: layout.count, bucketBytes: bucketBytes, kind: .reduceScatter(shards)))
+            : nil
     }
 
     /// View indices where the shards start (and `views.count` at the end): for each process the tensor
@@ -97,11 +99,7 @@ public final class ZeROUpdate: ShardedUpdate {
         let shardGradients = UnsafeMutableBufferPointer(rebasing: gradients[own])  // [shard] this process's range, summed in place
         let shardParameters = UnsafeMutableBufferPointer(rebasing: parameters[own])  // [shard]
         Profile.measure("collective: gradient reduce-scatter") {
-            if inFlight, let buckets {
-                bucketsStartedEarly = buckets.startedBuckets
-                buckets.finish()  // the rest of the buckets started during the backward
-                inFlight = false
-            } else {
+            if round?.finish() != true {  // else the rest of the buckets started during the backward is done now
                 communicator.reduceScatterSum(UnsafeBufferPointer(gradients), layout: shards, into: shardGradients)
             }
         }
@@ -130,17 +128,7 @@ public final class ZeROUpdate: ShardedUpdate {
     public var ownedStateRange: Range<Int> { shards.range(of: rank) }
 
     public func beginOverlappedSum(_ gradients: UnsafeMutableBufferPointer<Float>) -> ((Int) -> Void)? {
-        guard overlap, world > 1 else { return nil }
-        if buckets == nil {
-            buckets = BucketedAllreduce(communicator: communicator, count: layout.count, bucketBytes: bucketBytes, kind: .reduceScatter(shards))
-        }
-        let round = buckets!
-        round.begin(gradients)
-        inFlight = true
-        return { offset in
-            round.ready(from: offset)
-            round.progress()  // the compute thread drives MPI's progress at each block boundary
-        }
+        round?.begin(gradients)
     }
 
     public func restore(optimizerState: OptimizerState, ema: EMA?) throws {
