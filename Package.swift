@@ -70,7 +70,7 @@ let package = Package(
         .target(name: "Models", dependencies: ["Kernels", "Checkpoint", "NameMaps"]),
         .target(name: "Parity", dependencies: ["Models", "Kernels", "Checkpoint", "Training"]),
         // Training: flat parameter/gradient/optimizer buffers, the DiT backward, optimizers, the training loop.
-        .target(name: "Training", dependencies: ["Models", "Kernels", "Diffusion", "Checkpoint", "NameMaps", "Datasets"]),
+        .target(name: "Training", dependencies: ["Models", "Kernels", "CKernels", "Diffusion", "Checkpoint", "NameMaps", "Datasets"]),
         // Datasets: JPEG (libjpeg-turbo) / PNG (libpng) decoding, Pillow/OpenCV-exact crops, ImageFolder and
         // MindONE CSV layouts, the latent cache, the batch plan.
         .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"])]),

@@ -1,6 +1,25 @@
-/// Backward of `Linear` (`Y = X·Wᵀ + b`, W `[out, in]` row-major): the two GEMMs run through OpenBLAS
-/// with transposed operands (no copies), split over the workers.
+import CKernels
+
+/// Backward of `Linear` (`Y = X·Wᵀ + b`, W `[out, in]` row-major): the two GEMMs read their operands in place
+/// (no copies, no packing) — through the AVX-512 / AVX2 micro-kernels of the inference GEMM
+/// (`dk_sgemm_strided`) when `in` is a multiple of its 48-column panel and there are at least 8 rows,
+/// else through OpenBLAS with transposed operands — split over the workers.
 public enum LinearGradient {
+    /// True when `dk_sgemm_strided` takes a GEMM with `columns` output columns and `rows` output rows.
+    static func usesStridedKernel(rows: Int, columns: Int) -> Bool {
+        VectorUnit.current != .portable && columns % Int(DK_PANEL) == 0 && columns > 0 && rows >= 8
+    }
+
+    /// `c[rows, columns] (+)= A·B` through `dk_sgemm_strided`, A(i, kk) at `a[i·rsa + kk·csa]`, B row-major
+    /// `[k, columns]` (row stride `ldb`), split over the workers in panel and row ranges.
+    static func strided(rows: Int, columns: Int, k: Int, a: UnsafePointer<Float>, rsa: Int, csa: Int, b: UnsafePointer<Float>, ldb: Int,
+                        c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
+        Parallel.forGrid(rows: rows, columns: columns / Int(DK_PANEL), rowAlignment: 8, minimumRows: 64, columnsPerWorker: 8) { r, panels in
+            dk_sgemm_strided(r.count, k, a + r.lowerBound * rsa, rsa, csa, b, ldb, panels.lowerBound, panels.upperBound,
+                             c + r.lowerBound * ldc, ldc, accumulate ? 1 : 0)
+        }
+    }
+
     /// `dW = Gᵀ·X` (`[out, in]`, overwritten) and `db = Σ_rows G` (`[out]`, overwritten, when given).
     /// - Parameters: `g` `[rows, out]` (row stride `gradientStride`), `x` `[rows, in]` (row stride `inputStride`).
     public static func weights(_ g: UnsafePointer<Float>, rows: Int, outFeatures: Int, gradientStride: Int? = nil,
@@ -8,6 +27,13 @@ public enum LinearGradient {
                                weightGradient dw: UnsafeMutablePointer<Float>, biasGradient db: UnsafeMutablePointer<Float>?) {
         Profile.measure("linear dW") {
             let ldg = gradientStride ?? outFeatures, ldx = inputStride ?? inFeatures
+            if rows > 0 && usesStridedKernel(rows: outFeatures, columns: inFeatures) {
+                // dW[out, in] = Gᵀ·X: A = Gᵀ (element (o, r) at g[r·ldg + o]), B = X.
+                strided(rows: outFeatures, columns: inFeatures, k: rows, a: g, rsa: 1, csa: ldg, b: x, ldb: ldx,
+                        c: dw, ldc: inFeatures, accumulate: false)
+                if let db { Parallel.forRanges(outFeatures, grain: 64, alignment: 16) { columnSums(g, rows: rows, stride: ldg, columns: $0, into: db) } }
+                return
+            }
             Parallel.forRanges(outFeatures, grain: 8, alignment: 8) { cols in
                 if rows == 0 {
                     dw.advanced(by: cols.lowerBound * inFeatures).update(repeating: 0, count: cols.count * inFeatures)
@@ -28,7 +54,10 @@ public enum LinearGradient {
         Profile.measure("linear dX") {
             let ldg = gradientStride ?? outFeatures, ldc = outputStride ?? inFeatures
             let beta: Float = accumulate ? 1 : 0
-            if rows >= 64 * Parallel.threadCount {
+            if usesStridedKernel(rows: rows, columns: inFeatures) {
+                strided(rows: rows, columns: inFeatures, k: outFeatures, a: g, rsa: ldg, csa: 1, b: w, ldb: inFeatures,
+                        c: dx, ldc: ldc, accumulate: accumulate)
+            } else if rows >= 64 * Parallel.threadCount {
                 Parallel.forRanges(rows, grain: 32) { r in
                     BLAS.sgemm(m: r.count, n: inFeatures, k: outFeatures, a: g + r.lowerBound * ldg, lda: ldg, b: w, ldb: inFeatures,
                                beta: beta, c: dx + r.lowerBound * ldc, ldc: ldc)

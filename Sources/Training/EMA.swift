@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// The exponential moving average of the weights, over every view of the layout (official: all
@@ -44,17 +45,17 @@ public struct EMA: Equatable {
     public mutating func update(from p: UnsafeBufferPointer<Float>) {
         precondition(p.count == weights.count, "EMA.update: \(p.count) parameters for \(weights.count) weights")
         updates += 1
+        let (d, w): (Float, Float)
         switch kind {
-        case .official:
-            let d = Float(decay), w = Float(1 - decay)
-            weights.withUnsafeMutableBufferPointer { e in
-                ParallelUpdate.forEachRange(e.count) { range in for i in range { e[i] = (e[i] * d).addingProduct(p[i], w) } }
-            }
+        case .official: (d, w) = (Float(decay), Float(1 - decay))
         case .mindone:
-            let d = EMA.mindoneDecay(decay: decay, updates: updates)
-            let w: Float = 1 - d
-            weights.withUnsafeMutableBufferPointer { e in
-                ParallelUpdate.forEachRange(e.count) { range in for i in range { e[i] = e[i] * d + p[i] * w } }
+            d = EMA.mindoneDecay(decay: decay, updates: updates)
+            w = 1 - d
+        }
+        let fused: Int32 = kind == .official ? 1 : 0
+        weights.withUnsafeMutableBufferPointer { e in
+            ParallelUpdate.forEachRange(e.count) { range in
+                dk_ema_update(e.baseAddress! + range.lowerBound, p.baseAddress! + range.lowerBound, range.count, d, w, fused)
             }
         }
     }

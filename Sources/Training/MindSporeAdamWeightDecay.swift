@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// MindSpore `nn.AdamWeightDecay` (2.10; fused `P.AdamWeightDecay` and the `_update_run_op` composite are
@@ -8,6 +9,8 @@ import Foundation
 /// 3. u = m / (ε + √v)        — no bias correction, ε on the raw √v;
 /// 4. u ← λ·p + u             where the parameter is decayed (p before the update);
 /// 5. p ← p − lr·u.
+///
+/// Computed by `dk_adamw_mindspore` (AVX-512 or portable C, the same bits; contraction off).
 ///
 /// Which parameters are decayed is MindONE's `group_strategy` (`norm_and_bias`: names containing
 /// `gamma`, `beta` or `bias` are not), decided once per view by `decayed(_:)`.
@@ -41,27 +44,17 @@ public struct MindSporeAdamWeightDecay: Optimizer {
         state.step += 1
         let b1 = Float(beta1), b2 = Float(beta2)
         let w1: Float = 1 - b1, w2: Float = 1 - b2  // f32 subtractions, as MindSpore computes them
-        let epsF = Float(eps), lrF = Float(lr), wdF = Float(weightDecay)
+        let decaysAny = weightDecay > 0
         state.firstMoment.withUnsafeMutableBufferPointer { m in
             state.secondMoment.withUnsafeMutableBufferPointer { v in
                 ParallelUpdate.forEachPiece(layout) { elements, view in
-                    let decay = weightDecay > 0 && decayed(view.name)
-                    for i in elements {
-                        let gi = g[i]
-                        let mi = separate(b1 * m[i]) + separate(w1 * gi)
-                        let vi = separate(b2 * v[i]) + separate(w2 * separate(gi * gi))
-                        m[i] = mi
-                        v[i] = vi
-                        var u = mi / (epsF + vi.squareRoot())
-                        if decay { u = separate(wdF * p[i]) + u }
-                        p[i] = p[i] - separate(lrF * u)
-                    }
+                    var constants = dk_adamw_mindspore_constants(b1: b1, w1: w1, b2: b2, w2: w2, eps: Float(eps), lr: Float(lr),
+                                                                 weight_decay: Float(weightDecay),
+                                                                 apply_decay: decaysAny && decayed(view.name) ? 1 : 0)
+                    let i = elements.lowerBound
+                    dk_adamw_mindspore(p.baseAddress! + i, g.baseAddress! + i, m.baseAddress! + i, v.baseAddress! + i, elements.count, &constants)
                 }
             }
         }
     }
 }
-
-/// Rounds a product to f32 before it is used (Swift never contracts `a * b + c` into an fma, this only
-/// documents the intent at the call sites).
-@inline(__always) func separate(_ x: Float) -> Float { x }

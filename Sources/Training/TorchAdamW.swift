@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// `torch.optim.AdamW` (torch 2.15, CPU single-tensor path), reproduced operation by operation in
@@ -10,7 +11,7 @@ import Foundation
 /// 5. denom = √v / f32(s2) + f32(ε), each rounded to f32;
 /// 6. p ← p + (f32(−step_size) · m) / denom  (`addcdiv_`).
 ///
-/// Bit-exact against torch except where torch's MKL float32 `sqrt` is not correctly rounded (±1 ulp on
+/// Computed by `dk_adamw_torch` (AVX-512 or portable C, the same bits). Bit-exact against torch except where torch's MKL float32 `sqrt` is not correctly rounded (±1 ulp on
 /// ~15 % of elements on x86), which the fixtures measure.
 public struct TorchAdamW: Optimizer {
     public var beta1: Double
@@ -33,21 +34,14 @@ public struct TorchAdamW: Optimizer {
         let negativeStepSize = Float(-(lr / bc1))
         let s2 = Float(bc2.squareRoot())
         let w1 = Float(1 - beta1), b2 = Float(beta2), w2 = Float(1 - beta2), epsF = Float(eps)
-        let decay = Float(1 - lr * weightDecay)
-        let applyDecay = weightDecay != 0
+        var constants = dk_adamw_torch_constants(decay: Float(1 - lr * weightDecay), apply_decay: weightDecay != 0 ? 1 : 0,
+                                                 w1: Float(1 - beta1), b2: Float(beta2), w2: Float(1 - beta2), s2: Float(bc2.squareRoot()),
+                                                 neg_step: Float(-(lr / bc1)), eps: Float(eps))
         state.firstMoment.withUnsafeMutableBufferPointer { m in
             state.secondMoment.withUnsafeMutableBufferPointer { v in
                 ParallelUpdate.forEachPiece(layout) { elements, _ in
-                    for i in elements {
-                        if applyDecay { p[i] = p[i] * decay }
-                        let gi = g[i]
-                        let mi = m[i].addingProduct(w1, gi - m[i])
-                        m[i] = mi
-                        let vi = (v[i] * b2).addingProduct(w2 * gi, gi)
-                        v[i] = vi
-                        let denom = vi.squareRoot() / s2 + epsF
-                        p[i] = p[i] + (negativeStepSize * mi) / denom
-                    }
+                    let i = elements.lowerBound
+                    dk_adamw_torch(p.baseAddress! + i, g.baseAddress! + i, m.baseAddress! + i, v.baseAddress! + i, elements.count, &constants)
                 }
             }
         }

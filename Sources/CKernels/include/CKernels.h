@@ -47,6 +47,22 @@ void dk_unpack_weight_rows(const float *packed, size_t k, size_t row_begin, size
 void dk_sgemm_packed(size_t m, size_t k, const float *a, size_t lda, const float *packed, size_t panel_begin, size_t panel_end,
                      float *c, size_t ldc, const float *bias, int activation);
 
+/// `dk_sgemm_packed` on a weight `w` `[n, k]` that is not packed (row stride `ldw`, `n % DK_PANEL == 0`): each
+/// panel is packed into this thread's buffer (`k·48` floats, kept in L2) just before its GEMM, for weights that
+/// change every step (training's forward). The same bits as packing first. Returns 0, or -1 when the panel buffer
+/// could not be allocated (c untouched). Requires `dk_vector_level() >= 1`.
+int dk_sgemm_unpacked(size_t m, size_t k, const float *a, size_t lda, const float *w, size_t ldw, size_t panel_begin, size_t panel_end,
+                      float *c, size_t ldc, const float *bias, int activation);
+
+/// `c[:, 48·panel_begin ..< 48·panel_end] (+)= A · B` for A `[m, k]` with element (i, kk) at `a[i·rsa + kk·csa]`
+/// (row-major: `csa` = 1; the transpose of a row-major `[k, m]` matrix: `rsa` = 1, `csa` = its row stride) and B a
+/// row-major `[k, n]` matrix read in place (row stride `ldb`, `n % DK_PANEL == 0`), `c` row stride `ldc`;
+/// `accumulate` 1 adds to `c`, 0 overwrites it. The micro-kernels and loop nest of `dk_sgemm_packed` (each C
+/// element sums its k products in the same order for any split), for training's backward GEMMs: dX = G·W
+/// (B = W) and dW = Gᵀ·X (A = Gᵀ, B = X). Workers may compute disjoint panel ranges; requires `dk_vector_level() >= 1`.
+void dk_sgemm_strided(size_t m, size_t k, const float *a, size_t rsa, size_t csa, const float *b, size_t ldb, size_t panel_begin,
+                      size_t panel_end, float *c, size_t ldc, int accumulate);
+
 // ---------------------------------------------------------------- bf16 GEMM (packed_gemm_bf16.c)
 
 /// 1 when the bf16 GEMM below can run: the CPU has AVX512_BF16 (`vdpbf16ps`), AVX512BW and AVX512VL, and
@@ -81,5 +97,40 @@ void dk_unpack_weight_bf16_rows(const uint16_t *packed, size_t k, size_t row_beg
 /// `dk_bf16_level() == 1`; returns 0, or -1 when the A buffer could not be allocated (c untouched).
 int dk_bf16gemm_packed(size_t m, size_t n, size_t k, const float *a, size_t lda, const uint16_t *packed, size_t panel_begin,
                        size_t panel_end, float *c, size_t ldc, const float *bias, int activation);
+
+// ---------------------------------------------------------------- optimizer updates (optimizer_kernels.c)
+// Element-wise, IEEE operations only: the AVX-512 path and the portable one give the same bits.
+
+/// Constants of one `torch.optim.AdamW` step (Training's `TorchAdamW` derives them in double, then f32).
+struct dk_adamw_torch_constants {
+    float decay;       ///< f32(1 − lr·λ), used when `apply_decay`
+    int apply_decay;   ///< λ ≠ 0
+    float w1;          ///< f32(1 − β1)
+    float b2;          ///< f32(β2)
+    float w2;          ///< f32(1 − β2)
+    float s2;          ///< f32(√(1 − β2^step))
+    float neg_step;    ///< f32(−lr / (1 − β1^step))
+    float eps;         ///< f32(ε)
+};
+
+/// `torch.optim.AdamW` over `n` elements: p ← p·decay (if applied); m ← fma(w1, g − m, m);
+/// v ← fma(w2·g, g, v·b2); p ← p + (neg_step·m) / (√v / s2 + eps).
+void dk_adamw_torch(float *p, const float *g, float *m, float *v, size_t n, const struct dk_adamw_torch_constants *c);
+
+/// Constants of one MindSpore `nn.AdamWeightDecay` step (f32 as MindSpore computes them).
+struct dk_adamw_mindspore_constants {
+    float b1, w1, b2, w2;   ///< β1, f32(1 − β1), β2, f32(1 − β2)
+    float eps, lr;
+    float weight_decay;     ///< λ, used when `apply_decay`
+    int apply_decay;
+};
+
+/// MindSpore `nn.AdamWeightDecay` over `n` elements, every operation rounded: m ← b1·m + w1·g;
+/// v ← b2·v + w2·(g·g); u = m / (eps + √v); u ← λ·p + u (if applied); p ← p − lr·u.
+void dk_adamw_mindspore(float *p, const float *g, float *m, float *v, size_t n, const struct dk_adamw_mindspore_constants *c);
+
+/// EMA over `n` elements: `fused` 1: ema ← fma(p, weight, ema·decay) (torch `mul_(d).add_(p, alpha=1−d)`);
+/// 0: ema ← ema·decay + p·weight, each product rounded (MindSpore).
+void dk_ema_update(float *ema, const float *p, size_t n, float decay, float weight, int fused);
 
 #endif

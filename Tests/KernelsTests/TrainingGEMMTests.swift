@@ -1,0 +1,130 @@
+import CKernels
+import XCTest
+@testable import Kernels
+
+/// The GEMMs of training's backward (`dk_sgemm_strided`: B read in place, A row-major or transposed, C
+/// accumulated) and forward (`dk_sgemm_unpacked`: panels packed on the fly), against float64 sums.
+///
+/// Bound: each C element is a sum of k f32 products accumulated in f32 (fma), so
+/// |c − exact| ≤ γ_k · Σ|a·b| with γ_k = k·u / (1 − k·u), u = 2⁻²⁴ (Higham, Thm. 3.1) — asserted per element
+/// with that Σ|a·b| computed in float64.
+final class TrainingGEMMTests: XCTestCase {
+    override func tearDown() { VectorUnit.limit(to: .avx512) }
+
+    /// m rows (tails of the 8- and 6-row tiles), k across the 1152 k-block, n a multiple of 48.
+    static let shapes: [(m: Int, k: Int, n: Int)] = [(8, 5, 48), (13, 40, 96), (1, 3, 48), (70, 1300, 144), (64, 1152, 48), (9, 2400, 96)]
+
+    func testStridedGEMMMatchesFloat64ForRowMajorAndTransposedA() {
+        var rng = TestRandom(seed: 11)
+        for unit in [VectorUnit.avx512, .avx2] where VectorUnit.limit(to: unit) == unit {
+            for (m, k, n) in Self.shapes {
+                let ldb = n + 48, ldc = n + 16
+                let a = rng.floats(m * k)  // [m, k] f32 row-major
+                let aT = (0..<(k * m)).map { a[($0 % m) * k + $0 / m] }  // [k, m] f32: the same matrix transposed
+                let b = rng.floats(k * ldb)  // [k, ldb] f32, the first n columns used
+                let start = rng.floats(m * ldc)  // [m, ldc] f32: what C holds before an accumulating call
+                for (transposed, accumulate) in [(false, false), (true, false), (false, true), (true, true)] {
+                    var c = start
+                    (transposed ? aT : a).withUnsafeBufferPointer { ap in b.withUnsafeBufferPointer { bp in c.withUnsafeMutableBufferPointer { cp in
+                        LinearGradient.strided(rows: m, columns: n, k: k, a: ap.baseAddress!, rsa: transposed ? 1 : k, csa: transposed ? m : 1,
+                                               b: bp.baseAddress!, ldb: ldb, c: cp.baseAddress!, ldc: ldc, accumulate: accumulate)
+                    } } }
+                    for i in 0..<m {
+                        for j in 0..<ldc {
+                            let got = Double(c[i * ldc + j])
+                            guard j < n else { XCTAssertEqual(got, Double(start[i * ldc + j]), "column \(j) beyond n written"); continue }
+                            var exact = accumulate ? Double(start[i * ldc + j]) : 0, magnitude = abs(exact)
+                            for kk in 0..<k {
+                                let product = Double(a[i * k + kk]) * Double(b[kk * ldb + j])
+                                exact += product
+                                magnitude += abs(product)
+                            }
+                            let terms = Double(k + (accumulate ? 1 : 0)), u = 0x1p-24
+                            let bound = terms * u / (1 - terms * u) * magnitude
+                            if abs(got - exact) > bound {
+                                XCTFail("\(unit) \(m)×\(k)×\(n) transposed \(transposed) accumulate \(accumulate) (\(i), \(j)): \(got) vs \(exact), bound \(bound)")
+                                return
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The weight-gradient form on the backward's own entry point, split over the workers: `LinearGradient.weights`
+    /// (dW = Gᵀ·X, db = Σ G) and `.input` (dX = G·W) take the strided kernel here and must equal float64 within γ_k.
+    func testLinearGradientEntryPointsUseTheStridedKernelWithinBound() {
+        var rng = TestRandom(seed: 12)
+        let rows = 67, outF = 96, inF = 144
+        let g = rng.floats(rows * outF), x = rng.floats(rows * inF), w = rng.floats(outF * inF)  // [rows, out], [rows, in], [out, in]
+        XCTAssertTrue(LinearGradient.usesStridedKernel(rows: outF, columns: inF) && LinearGradient.usesStridedKernel(rows: rows, columns: inF))
+        var dw = [Float](repeating: .nan, count: outF * inF), db = [Float](repeating: .nan, count: outF)
+        var dx = [Float](repeating: .nan, count: rows * inF)
+        g.withUnsafeBufferPointer { gp in x.withUnsafeBufferPointer { xp in w.withUnsafeBufferPointer { wp in
+            dw.withUnsafeMutableBufferPointer { dwp in db.withUnsafeMutableBufferPointer { dbp in
+                LinearGradient.weights(gp.baseAddress!, rows: rows, outFeatures: outF, input: xp.baseAddress!, inFeatures: inF,
+                                       weightGradient: dwp.baseAddress!, biasGradient: dbp.baseAddress!)
+            } }
+            dx.withUnsafeMutableBufferPointer { LinearGradient.input(gp.baseAddress!, rows: rows, outFeatures: outF, weight: wp.baseAddress!, inFeatures: inF, inputGradient: $0.baseAddress!) }
+        } } }
+        let u = 0x1p-24
+        for o in 0..<outF {
+            for i in 0..<inF {
+                var exact = 0.0, magnitude = 0.0
+                for r in 0..<rows { let t = Double(g[r * outF + o]) * Double(x[r * inF + i]); exact += t; magnitude += abs(t) }
+                XCTAssertLessThanOrEqual(abs(Double(dw[o * inF + i]) - exact), Double(rows) * u / (1 - Double(rows) * u) * magnitude, "dW[\(o), \(i)]")
+            }
+            var sum = 0.0, magnitude = 0.0
+            for r in 0..<rows { sum += Double(g[r * outF + o]); magnitude += abs(Double(g[r * outF + o])) }
+            XCTAssertLessThanOrEqual(abs(Double(db[o]) - sum), Double(rows) * u / (1 - Double(rows) * u) * magnitude, "db[\(o)]")
+        }
+        for r in 0..<rows {
+            for i in 0..<inF {
+                var exact = 0.0, magnitude = 0.0
+                for o in 0..<outF { let t = Double(g[r * outF + o]) * Double(w[o * inF + i]); exact += t; magnitude += abs(t) }
+                XCTAssertLessThanOrEqual(abs(Double(dx[r * inF + i]) - exact), Double(outF) * u / (1 - Double(outF) * u) * magnitude, "dX[\(r), \(i)]")
+            }
+        }
+    }
+
+    /// Packing each panel on the fly computes exactly what packing the weight first does (same kernel, same
+    /// order), with bias and GELU in the epilogue, on both vector units.
+    func testUnpackedGEMMIsBitIdenticalToPackedGEMM() {
+        var rng = TestRandom(seed: 13)
+        for unit in [VectorUnit.avx512, .avx2] where VectorUnit.limit(to: unit) == unit {
+            for (m, k, n) in Self.shapes {
+                let ldw = k + 3
+                let a = rng.floats(m * k), w = rng.floats(n * ldw), bias = rng.floats(n)  // [m, k], [n, ldw], [n]
+                var packed = [Float](repeating: 0, count: n * k)  // [n/48, k, 48]
+                w.withUnsafeBufferPointer { dk_pack_weight($0.baseAddress!, n, k, ldw, &packed) }
+                for activation in [Activation.none, .geluTanh] {
+                    var viaPacked = [Float](repeating: .nan, count: m * n), unpacked = viaPacked
+                    a.withUnsafeBufferPointer { ap in bias.withUnsafeBufferPointer { bp in
+                        dk_sgemm_packed(m, k, ap.baseAddress!, k, packed, 0, n / 48, &viaPacked, n, bp.baseAddress!, activation.rawValue)
+                        w.withUnsafeBufferPointer { wp in
+                            XCTAssertEqual(dk_sgemm_unpacked(m, k, ap.baseAddress!, k, wp.baseAddress!, ldw, 0, n / 48, &unpacked, n, bp.baseAddress!,
+                                                             activation.rawValue), 0)
+                        }
+                    } }
+                    XCTAssertEqual(viaPacked.map(\.bitPattern), unpacked.map(\.bitPattern), "\(unit) \(m)×\(k)×\(n) \(activation)")
+                }
+            }
+        }
+    }
+
+    /// `Linear.forward` on an unpacked f32 weight (training's forward) gives the bits of the same weight packed at load.
+    func testLinearOnUnpackedWeightEqualsPackedWeight() {
+        var rng = TestRandom(seed: 14)
+        let rows = 37, inF = 72, outF = 192
+        let x = rng.floats(rows * inF), w = rng.floats(outF * inF), b = rng.floats(outF)
+        let plain = Weight(shape: [outF, inF], values: w), packed = plain.packedForGEMM()
+        guard case .packedF32 = packed.elements else { return XCTFail("weight not packed on \(VectorUnit.current)") }
+        var y1 = [Float](repeating: .nan, count: rows * outF), y2 = y1
+        x.withUnsafeBufferPointer { xp in
+            y1.withUnsafeMutableBufferPointer { Linear.forward(xp.baseAddress!, rows: rows, weight: plain, bias: b, output: $0.baseAddress!, activation: .geluTanh) }
+            y2.withUnsafeMutableBufferPointer { Linear.forward(xp.baseAddress!, rows: rows, weight: packed, bias: b, output: $0.baseAddress!, activation: .geluTanh) }
+        }
+        XCTAssertEqual(y1.map(\.bitPattern), y2.map(\.bitPattern))
+    }
+}
