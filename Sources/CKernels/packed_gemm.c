@@ -8,9 +8,10 @@
 // Measured on the DiT-XL shapes (docs/benchmarks.md): packing A cost more than it saved; k-block-outer
 // order sent C to L3 between k blocks; k blocks of 128 (panel block in L1) were 2 % slower than 1152.
 // Bias and activation are applied to the tile in registers after the last k block.
-// The same loop nest and micro-kernels serve `dk_sgemm_strided` (training's backward GEMMs): B read in place
-// from a row-major [k, n] matrix in 48-column strips (row stride ldb instead of 48), A with any row and column
-// strides (a transposed A for the weight gradient Gᵀ·X), and C accumulated when asked.
+// The same loop nest and micro-kernels serve `dk_sgemm` (training's GEMMs and attention): B a row-major [k, n]
+// matrix or the transpose of one, each (panel, k block) copied or packed into a per-thread L2 buffer just before
+// the row blocks pass it, any n (the last panel zero-padded), A with any row and column strides, C accumulated
+// or scaled when asked.
 // Without AVX-512 (AVX2 + FMA: 16 ymm registers) a 6×16 kernel runs over the three thirds of a panel in
 // turn for each row block (the 6-row A tile stays in L1 for all three), from the same packed layout
 // (12 ymm accumulators, 6 broadcasts and 2 loads per k).
@@ -46,7 +47,7 @@ void dk_unpack_weight_rows(const float *packed, size_t k, size_t row_begin, size
 /// a(i, kk) at a[i·rsa + kk·csa] (row-major: csa = 1; a transposed operand: rsa = 1); b row kk at b + kk·ldb
 /// (48 for a packed panel, the row stride of a row-major [k, n] matrix otherwise).
 T512 static void kernel(size_t kc, const float *a, size_t rsa, size_t csa, const float *b, size_t ldb, float *c, size_t ldc,
-                        int first, int last, const float *bias, int activation) {
+                        int first, int last, float alpha, const float *bias, int activation) {
     __m512 c0[MR], c1[MR], c2[MR];
     for (int i = 0; i < MR; i++) {
         if (first) {
@@ -70,6 +71,10 @@ T512 static void kernel(size_t kc, const float *a, size_t rsa, size_t csa, const
     if (last) {
         __m512 z = _mm512_setzero_ps();
         __m512 bias0 = bias ? _mm512_loadu_ps(bias) : z, bias1 = bias ? _mm512_loadu_ps(bias + 16) : z, bias2 = bias ? _mm512_loadu_ps(bias + 32) : z;
+        if (alpha != 1.0f) {
+            __m512 s = _mm512_set1_ps(alpha);
+            for (int i = 0; i < MR; i++) { c0[i] = _mm512_mul_ps(c0[i], s); c1[i] = _mm512_mul_ps(c1[i], s); c2[i] = _mm512_mul_ps(c2[i], s); }
+        }
         for (int i = 0; i < MR; i++) {
             c0[i] = act512(_mm512_add_ps(c0[i], bias0), activation);
             c1[i] = act512(_mm512_add_ps(c1[i], bias1), activation);
@@ -86,7 +91,7 @@ T512 static void kernel(size_t kc, const float *a, size_t rsa, size_t csa, const
 /// c[6][16] (row stride ldc) = (first ? 0 : c) + a[6][kc]·b[kc][16], operands addressed as in `kernel`;
 /// after the last block, + bias, act. 12 accumulators + 2 panel vectors + 1 broadcast = 15 of 16 ymm.
 T256 static void kernel256(size_t kc, const float *a, size_t rsa, size_t csa, const float *b, size_t ldb, float *c, size_t ldc,
-                           int first, int last, const float *bias, int activation) {
+                           int first, int last, float alpha, const float *bias, int activation) {
     __m256 c0[MR2], c1[MR2];
     for (int i = 0; i < MR2; i++) {
         if (first) {
@@ -110,6 +115,10 @@ T256 static void kernel256(size_t kc, const float *a, size_t rsa, size_t csa, co
     if (last) {
         __m256 z = _mm256_setzero_ps();
         __m256 bias0 = bias ? _mm256_loadu_ps(bias) : z, bias1 = bias ? _mm256_loadu_ps(bias + 8) : z;
+        if (alpha != 1.0f) {
+            __m256 s = _mm256_set1_ps(alpha);
+            for (int i = 0; i < MR2; i++) { c0[i] = _mm256_mul_ps(c0[i], s); c1[i] = _mm256_mul_ps(c1[i], s); }
+        }
         for (int i = 0; i < MR2; i++) {
             c0[i] = act256(_mm256_add_ps(c0[i], bias0), activation);
             c1[i] = act256(_mm256_add_ps(c1[i], bias1), activation);
@@ -121,89 +130,110 @@ T256 static void kernel256(size_t kc, const float *a, size_t rsa, size_t csa, co
 }
 
 /// A micro-kernel: c[mr][width] (row stride ldc) = (first ? 0 : c) + a[mr][kc]·b[kc][width], a(i, kk) at
-/// a[i·rsa + kk·csa], b row kk at b + kk·ldb; after the last k block, + bias, act.
+/// a[i·rsa + kk·csa], b row kk at b + kk·ldb; after the last k block, α·c + bias, act.
 typedef void (*micro_kernel)(size_t kc, const float *a, size_t rsa, size_t csa, const float *b, size_t ldb, float *c, size_t ldc,
-                             int first, int last, const float *bias, int activation);
+                             int first, int last, float alpha, const float *bias, int activation);
 
-/// The B operand of the loop nest: panel p, row kk at `base + p·panel_stride + kk·ldb` (48 columns wide).
-struct panels { const float *base; size_t panel_stride, ldb; };
+/// Where the B operand's 48-column panels come from.
+enum b_layout {
+    B_PACKED,      ///< `dk_pack_weight` panels: panel p row kk at base[(p·k + kk)·48], used in place
+    B_ROW_MAJOR,   ///< B [k, n] row-major (row stride ld): each (panel, k block) copied into the thread's buffer
+    B_TRANSPOSED,  ///< B = Wᵀ for W [n, k] row-major (row stride ld): each (panel, k block) packed into the buffer
+};
+struct b_operand { const float *base; size_t ld; enum b_layout layout; };
+
+/// This thread's panel buffer: one (panel, k block) of B, [KC, 48] f32 (216 KB, stays in L2), allocated once per thread.
+static __thread float *panel_buffer;
+
+/// Panel p, k rows [pc, pc + kc) of B as a [kc, 48] block with row stride 48: in place when packed, else copied
+/// (row-major B) or packed (transposed B) into this thread's buffer, columns ≥ `cols` zeroed.
+static const float *panel_block(struct b_operand b, size_t k, size_t p, size_t pc, size_t kc, size_t cols) {
+    if (b.layout == B_PACKED) return b.base + (p * k + pc) * DK_PANEL;
+    float *dst = panel_buffer;
+    if (b.layout == B_ROW_MAJOR) {
+        for (size_t kk = 0; kk < kc; kk++) {
+            memcpy(dst + kk * DK_PANEL, b.base + (pc + kk) * b.ld + p * DK_PANEL, cols * sizeof(float));
+            if (cols < DK_PANEL) memset(dst + kk * DK_PANEL + cols, 0, (DK_PANEL - cols) * sizeof(float));
+        }
+        return dst;
+    }
+    if (cols < DK_PANEL) memset(dst, 0, kc * DK_PANEL * sizeof(float));
+    const float *src = b.base + p * DK_PANEL * b.ld + pc;
+    for (size_t j = 0; j < cols; j++)
+        for (size_t kk = 0; kk < kc; kk++) dst[kk * DK_PANEL + j] = src[j * b.ld + kk];
+    return dst;
+}
 
 /// The loop nest both units share: panels, k blocks of ≤ KC, row blocks of `mr` rows, each calling `kernel` on
-/// the `parts` column slices (48 / parts wide) of the panel in turn; the last < mr rows go through a
-/// zero-padded copy of A and a C tile buffer. `accumulate`: C starts from what it holds (β = 1).
-static void sgemm_with(micro_kernel kernel, size_t mr, size_t parts, size_t m, size_t k, const float *a, size_t rsa, size_t csa,
-                       struct panels b, size_t panel_begin, size_t panel_end, float *c, size_t ldc, int accumulate,
-                       const float *bias, int activation) {
+/// the `parts` column slices (48 / parts wide) of the panel in turn. The last < mr rows go through a zero-padded
+/// copy of A, and the last < 48 columns (n % 48, never for packed B) through a zero-padded panel; both write C
+/// through a tile buffer. `accumulate`: C starts from what it holds (β = 1; then α must be 1). Returns 0, or -1
+/// (C untouched) when the panel buffer cannot be allocated.
+static int sgemm_with(micro_kernel kernel, size_t mr, size_t parts, size_t m, size_t n, size_t k, const float *a, size_t rsa,
+                      size_t csa, struct b_operand b, size_t panel_begin, size_t panel_end, float *c, size_t ldc, int accumulate,
+                      float alpha, const float *bias, int activation) {
     float tail_a[MR * KC] __attribute__((aligned(64)));      // [mr, kc] f32 (≤ 36 KB): the last < mr rows of A, zero-padded
-    float tile[MR * DK_PANEL] __attribute__((aligned(64)));  // [mr, width] f32: their C tile
-    size_t width = DK_PANEL / parts, full = m / mr * mr, rows = m - full;
+    float tile[MR * DK_PANEL] __attribute__((aligned(64)));  // [mr, 48] f32: a C tile written through a buffer
+    float bias_tail[DK_PANEL];                                // [48] f32: the last panel's bias, zero-padded
+    size_t width = DK_PANEL / parts;
+    if (b.layout != B_PACKED && !panel_buffer && !(panel_buffer = aligned_alloc(64, KC * DK_PANEL * sizeof(float)))) return -1;
     for (size_t p = panel_begin; p < panel_end; p++) {
+        size_t cols = n - p * DK_PANEL < DK_PANEL ? n - p * DK_PANEL : DK_PANEL;
         const float *bias_p = bias ? bias + p * DK_PANEL : NULL;
+        if (bias && cols < DK_PANEL) {
+            memset(bias_tail, 0, sizeof bias_tail);
+            memcpy(bias_tail, bias_p, cols * sizeof(float));
+            bias_p = bias_tail;
+        }
         float *cp = c + p * DK_PANEL;
         for (size_t pc = 0; pc < k; pc += KC) {
             size_t kc = k - pc < KC ? k - pc : KC;
             int first = pc == 0 && !accumulate, last = pc + kc == k;
-            const float *bp = b.base + p * b.panel_stride + pc * b.ldb;
-            for (size_t ir = 0; ir < full; ir += mr)
+            const float *bp = panel_block(b, k, p, pc, kc, cols);
+            for (size_t ir = 0; ir < m; ir += mr) {
+                size_t r = m - ir < mr ? m - ir : mr;
+                const float *ap = a + ir * rsa + pc * csa;
+                size_t ars = rsa, acs = csa;
+                if (r < mr) {
+                    memset(tail_a, 0, mr * kc * sizeof(float));
+                    for (size_t i = 0; i < r; i++) {
+                        const float *src = a + (ir + i) * rsa + pc * csa;
+                        if (csa == 1) memcpy(tail_a + i * kc, src, kc * sizeof(float));
+                        else for (size_t kk = 0; kk < kc; kk++) tail_a[i * kc + kk] = src[kk * csa];
+                    }
+                    ap = tail_a; ars = kc; acs = 1;
+                }
+                int direct = r == mr && cols == DK_PANEL;
+                float *ct = direct ? cp + ir * ldc : tile;
+                size_t ldt = direct ? ldc : DK_PANEL;
+                if (!direct && !first) for (size_t i = 0; i < r; i++) memcpy(tile + i * DK_PANEL, cp + (ir + i) * ldc, cols * sizeof(float));
                 for (size_t t = 0; t < parts; t++)
-                    kernel(kc, a + ir * rsa + pc * csa, rsa, csa, bp + t * width, b.ldb, cp + ir * ldc + t * width, ldc, first, last,
+                    kernel(kc, ap, ars, acs, bp + t * width, DK_PANEL, ct + t * width, ldt, first, last, alpha,
                            bias_p ? bias_p + t * width : NULL, activation);
-            if (rows == 0) continue;
-            memset(tail_a, 0, mr * kc * sizeof(float));
-            for (size_t i = 0; i < rows; i++) {
-                const float *src = a + (full + i) * rsa + pc * csa;
-                if (csa == 1) memcpy(tail_a + i * kc, src, kc * sizeof(float));
-                else for (size_t kk = 0; kk < kc; kk++) tail_a[i * kc + kk] = src[kk * csa];
-            }
-            for (size_t t = 0; t < parts; t++) {
-                float *ct = cp + full * ldc + t * width;
-                if (!first) for (size_t i = 0; i < rows; i++) memcpy(tile + i * width, ct + i * ldc, width * sizeof(float));
-                kernel(kc, tail_a, kc, 1, bp + t * width, b.ldb, tile, width, first, last, bias_p ? bias_p + t * width : NULL, activation);
-                for (size_t i = 0; i < rows; i++) memcpy(ct + i * ldc, tile + i * width, width * sizeof(float));
+                if (!direct) for (size_t i = 0; i < r; i++) memcpy(cp + (ir + i) * ldc, tile + i * DK_PANEL, cols * sizeof(float));
             }
         }
-    }
-}
-
-static void sgemm_dispatch(size_t m, size_t k, const float *a, size_t rsa, size_t csa, struct panels b, size_t panel_begin,
-                           size_t panel_end, float *c, size_t ldc, int accumulate, const float *bias, int activation) {
-    if (m == 0 || panel_begin >= panel_end) return;
-    if (dk_vector_level() >= 2) sgemm_with(kernel, MR, 1, m, k, a, rsa, csa, b, panel_begin, panel_end, c, ldc, accumulate, bias, activation);
-    else sgemm_with(kernel256, MR2, 3, m, k, a, rsa, csa, b, panel_begin, panel_end, c, ldc, accumulate, bias, activation);
-}
-
-void dk_sgemm_packed(size_t m, size_t k, const float *a, size_t lda, const float *packed, size_t panel_begin, size_t panel_end,
-                     float *c, size_t ldc, const float *bias, int activation) {
-    struct panels b = {packed, k * DK_PANEL, DK_PANEL};
-    sgemm_dispatch(m, k, a, lda, 1, b, panel_begin, panel_end, c, ldc, 0, bias, activation);
-}
-
-/// This thread's panel buffer for `dk_sgemm_unpacked`, grown on demand and kept for the thread's life (one per worker).
-static __thread float *panel_buffer;     // [k, 48] f32
-static __thread size_t panel_capacity;  // floats
-
-int dk_sgemm_unpacked(size_t m, size_t k, const float *a, size_t lda, const float *w, size_t ldw, size_t panel_begin, size_t panel_end,
-                      float *c, size_t ldc, const float *bias, int activation) {
-    if (m == 0 || panel_begin >= panel_end) return 0;
-    if (panel_capacity < k * DK_PANEL) {
-        free(panel_buffer);
-        panel_capacity = 0;
-        panel_buffer = aligned_alloc(64, (k * DK_PANEL * sizeof(float) + 63) / 64 * 64);
-        if (!panel_buffer) return -1;
-        panel_capacity = k * DK_PANEL;
-    }
-    for (size_t p = panel_begin; p < panel_end; p++) {
-        dk_pack_weight(w + p * DK_PANEL * ldw, DK_PANEL, k, ldw, panel_buffer);
-        struct panels b = {panel_buffer - p * k * DK_PANEL, k * DK_PANEL, DK_PANEL};  // panel p at panel_buffer
-        sgemm_dispatch(m, k, a, lda, 1, b, p, p + 1, c, ldc, 0, bias, activation);
     }
     return 0;
 }
 
-void dk_sgemm_strided(size_t m, size_t k, const float *a, size_t rsa, size_t csa, const float *b, size_t ldb, size_t panel_begin,
-                      size_t panel_end, float *c, size_t ldc, int accumulate) {
-    struct panels panels = {b, DK_PANEL, ldb};
-    sgemm_dispatch(m, k, a, rsa, csa, panels, panel_begin, panel_end, c, ldc, accumulate, NULL, 0);
+static int sgemm_dispatch(size_t m, size_t n, size_t k, const float *a, size_t rsa, size_t csa, struct b_operand b, size_t panel_begin,
+                          size_t panel_end, float *c, size_t ldc, int accumulate, float alpha, const float *bias, int activation) {
+    if (m == 0 || panel_begin >= panel_end) return 0;
+    if (dk_vector_level() >= 2) return sgemm_with(kernel, MR, 1, m, n, k, a, rsa, csa, b, panel_begin, panel_end, c, ldc, accumulate, alpha, bias, activation);
+    return sgemm_with(kernel256, MR2, 3, m, n, k, a, rsa, csa, b, panel_begin, panel_end, c, ldc, accumulate, alpha, bias, activation);
+}
+
+void dk_sgemm_packed(size_t m, size_t k, const float *a, size_t lda, const float *packed, size_t panel_begin, size_t panel_end,
+                     float *c, size_t ldc, const float *bias, int activation) {
+    struct b_operand b = {packed, DK_PANEL, B_PACKED};
+    (void)sgemm_dispatch(m, panel_end * DK_PANEL, k, a, lda, 1, b, panel_begin, panel_end, c, ldc, 0, 1.0f, bias, activation);
+}
+
+int dk_sgemm(size_t m, size_t n, size_t k, const float *a, size_t rsa, size_t csa, const float *b, size_t ldb, int b_transposed,
+             size_t panel_begin, size_t panel_end, float *c, size_t ldc, int accumulate, float alpha, const float *bias, int activation) {
+    struct b_operand operand = {b, ldb, b_transposed ? B_TRANSPOSED : B_ROW_MAJOR};
+    return sgemm_dispatch(m, n, k, a, rsa, csa, operand, panel_begin, panel_end, c, ldc, accumulate, alpha, bias, activation);
 }
 
 #else
@@ -211,14 +241,11 @@ void dk_pack_weight(const float *w, size_t n, size_t k, size_t ldw, float *packe
 void dk_unpack_weight_rows(const float *packed, size_t k, size_t row_begin, size_t row_end, float *out) {
     (void)packed; (void)k; (void)row_begin; (void)row_end; (void)out;
 }
-int dk_sgemm_unpacked(size_t m, size_t k, const float *a, size_t lda, const float *w, size_t ldw, size_t panel_begin, size_t panel_end,
-                      float *c, size_t ldc, const float *bias, int activation) {
-    (void)m; (void)k; (void)a; (void)lda; (void)w; (void)ldw; (void)panel_begin; (void)panel_end; (void)c; (void)ldc; (void)bias; (void)activation;
+int dk_sgemm(size_t m, size_t n, size_t k, const float *a, size_t rsa, size_t csa, const float *b, size_t ldb, int b_transposed,
+             size_t panel_begin, size_t panel_end, float *c, size_t ldc, int accumulate, float alpha, const float *bias, int activation) {
+    (void)m; (void)n; (void)k; (void)a; (void)rsa; (void)csa; (void)b; (void)ldb; (void)b_transposed; (void)panel_begin; (void)panel_end;
+    (void)c; (void)ldc; (void)accumulate; (void)alpha; (void)bias; (void)activation;
     return -1;
-}
-void dk_sgemm_strided(size_t m, size_t k, const float *a, size_t rsa, size_t csa, const float *b, size_t ldb, size_t panel_begin,
-                      size_t panel_end, float *c, size_t ldc, int accumulate) {
-    (void)m; (void)k; (void)a; (void)rsa; (void)csa; (void)b; (void)ldb; (void)panel_begin; (void)panel_end; (void)c; (void)ldc; (void)accumulate;
 }
 void dk_sgemm_packed(size_t m, size_t k, const float *a, size_t lda, const float *packed, size_t panel_begin, size_t panel_end,
                      float *c, size_t ldc, const float *bias, int activation) {

@@ -46,11 +46,11 @@ public enum Attention {
                     let kp = k.base + b * k.batchStride + h * headDim
                     let vp = v.base + b * v.batchStride + h * headDim
                     let op = output + b * outputBatchStride + q0 * outputRowStride + h * headDim
-                    BLAS.sgemm(transB: true, m: rows, n: keys, k: headDim, alpha: scale, a: qp, lda: q.rowStride,
-                               b: kp, ldb: k.rowStride, c: scores, ldc: keys)
+                    GEMM.multiply(m: rows, n: keys, k: headDim, a: GEMM.Matrix(qp, rowStride: q.rowStride), b: kp, ldb: k.rowStride,
+                                  bTransposed: true, c: scores, ldc: keys, alpha: scale, parallel: false)
                     Softmax.rows(scores, rows: rows, length: keys)
-                    BLAS.sgemm(m: rows, n: headDim, k: keys, a: scores, lda: keys, b: vp, ldb: v.rowStride,
-                               c: op, ldc: outputRowStride)
+                    GEMM.multiply(m: rows, n: headDim, k: keys, a: GEMM.Matrix(scores, rowStride: keys), b: vp, ldb: v.rowStride,
+                                  bTransposed: false, c: op, ldc: outputRowStride, parallel: false)
                 }
             }
         }

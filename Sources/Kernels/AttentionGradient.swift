@@ -22,9 +22,11 @@ public enum AttentionGradient {
                     let q = qkv + b * t * ld + h * headDim, k = q + dim, v = q + 2 * dim
                     let o = output + b * t * dim + h * headDim, dO = dOutput + b * t * dim + h * headDim
                     let dq = dqkv + b * t * ld + h * headDim, dk = dq + dim, dv = dq + 2 * dim
-                    BLAS.sgemm(transB: true, m: t, n: t, k: headDim, alpha: alpha, a: q, lda: ld, b: k, ldb: ld, c: p, ldc: t)
+                    GEMM.multiply(m: t, n: t, k: headDim, a: GEMM.Matrix(q, rowStride: ld), b: k, ldb: ld, bTransposed: true, c: p, ldc: t,
+                                  alpha: alpha, parallel: false)
                     Softmax.rows(p, rows: t, length: t)
-                    BLAS.sgemm(transB: true, m: t, n: t, k: headDim, a: dO, lda: dim, b: v, ldb: ld, c: dp, ldc: t)
+                    GEMM.multiply(m: t, n: t, k: headDim, a: GEMM.Matrix(dO, rowStride: dim), b: v, ldb: ld, bTransposed: true, c: dp, ldc: t,
+                                  parallel: false)
                     for i in 0..<t {
                         var delta: Float = 0
                         for d in 0..<headDim { delta += dO[i * dim + d] * o[i * dim + d] }
@@ -40,9 +42,13 @@ public enum AttentionGradient {
                             j += 1
                         }
                     }
-                    BLAS.sgemm(transA: true, m: t, n: headDim, k: t, a: p, lda: t, b: dO, ldb: dim, c: dv, ldc: ld)
-                    BLAS.sgemm(m: t, n: headDim, k: t, alpha: alpha, a: dp, lda: t, b: k, ldb: ld, c: dq, ldc: ld)
-                    BLAS.sgemm(transA: true, m: t, n: headDim, k: t, alpha: alpha, a: dp, lda: t, b: q, ldb: ld, c: dk, ldc: ld)
+                    // Pᵀ and dSᵀ read column-wise: [T, T] (256 KB at T = 256) stays in L2.
+                    GEMM.multiply(m: t, n: headDim, k: t, a: GEMM.Matrix(p, rowStride: 1, columnStride: t), b: dO, ldb: dim, bTransposed: false,
+                                  c: dv, ldc: ld, parallel: false)
+                    GEMM.multiply(m: t, n: headDim, k: t, a: GEMM.Matrix(dp, rowStride: t), b: k, ldb: ld, bTransposed: false, c: dq, ldc: ld,
+                                  alpha: alpha, parallel: false)
+                    GEMM.multiply(m: t, n: headDim, k: t, a: GEMM.Matrix(dp, rowStride: 1, columnStride: t), b: q, ldb: ld, bTransposed: false,
+                                  c: dk, ldc: ld, alpha: alpha, parallel: false)
                 }
             }
         }

@@ -101,16 +101,12 @@ public enum Linear {
                                         output + r.lowerBound * ldc, ldc, b, activation.rawValue)
                     }
                 }
-            } else if fused, case .f32(let w) = weight.elements, rows >= 16, outFeatures % Int(DK_PANEL) == 0 {
-                // f32 weights read in place (training's forward, whose weights change every step): the same GEMM,
-                // each worker packing a panel into its L2-resident buffer just before using it.
-                Parallel.forGrid(rows: rows, columns: outFeatures / Int(DK_PANEL), rowAlignment: 8, minimumRows: 64,
-                                 columnsPerWorker: 8) { r, panels in
-                    let status = withBias(bias, offset: 0) { b in
-                        dk_sgemm_unpacked(r.count, inFeatures, input + r.lowerBound * lda, lda, w, inFeatures, panels.lowerBound,
-                                          panels.upperBound, output + r.lowerBound * ldc, ldc, b, activation.rawValue)
-                    }
-                    precondition(status == 0, "GEMM: out of memory for a \(inFeatures)×48 weight panel")
+            } else if fused, case .f32(let w) = weight.elements, rows >= 16 {
+                // f32 weights read in place (training's forward, whose weights change every step): the same micro-kernels,
+                // each worker packing a panel of W into its L2-resident buffer just before using it.
+                withBias(bias, offset: 0) { b in
+                    GEMM.multiply(m: rows, n: outFeatures, k: inFeatures, a: GEMM.Matrix(input, rowStride: lda), b: w, ldb: inFeatures,
+                                  bTransposed: true, c: output, ldc: ldc, bias: b, activation: activation)
                 }
             } else if fused && rows <= 4 {
                 // Memory-bound (DiT's adaLN modulation at batch 2): stream each weight row once.

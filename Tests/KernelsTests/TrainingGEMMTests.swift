@@ -2,8 +2,9 @@ import CKernels
 import XCTest
 @testable import Kernels
 
-/// The GEMMs of training's backward (`dk_sgemm_strided`: B read in place, A row-major or transposed, C
-/// accumulated) and forward (`dk_sgemm_unpacked`: panels packed on the fly), against float64 sums.
+/// The runtime's general GEMM (`GEMM.multiply` → `dk_sgemm`: B row-major or transposed, packed panel by panel
+/// into a per-thread buffer; A row-major or transposed; C overwritten, scaled or accumulated; any n) that
+/// training's forward and backward and attention use, against float64 sums, on both vector units.
 ///
 /// Bound: each C element is a sum of k f32 products accumulated in f32 (fma), so
 /// |c − exact| ≤ γ_k · Σ|a·b| with γ_k = k·u / (1 − k·u), u = 2⁻²⁴ (Higham, Thm. 3.1) — asserted per element
@@ -11,39 +12,52 @@ import XCTest
 final class TrainingGEMMTests: XCTestCase {
     override func tearDown() { VectorUnit.limit(to: .avx512) }
 
-    /// m rows (tails of the 8- and 6-row tiles), k across the 1152 k-block, n a multiple of 48.
-    static let shapes: [(m: Int, k: Int, n: Int)] = [(8, 5, 48), (13, 40, 96), (1, 3, 48), (70, 1300, 144), (64, 1152, 48), (9, 2400, 96)]
+    /// m rows (tails of the 8- and 6-row tiles), k across the 1152 k-block, n with and without a partial last panel.
+    static let shapes: [(m: Int, k: Int, n: Int)] = [(8, 5, 48), (13, 40, 96), (1, 3, 48), (70, 1300, 144), (64, 1152, 48), (9, 2400, 96),
+                                                      (19, 64, 256), (33, 72, 72), (5, 7, 1), (16, 1153, 50)]
 
-    func testStridedGEMMMatchesFloat64ForRowMajorAndTransposedA() {
+    func testGEMMMatchesFloat64ForEveryOperandLayout() {
         var rng = TestRandom(seed: 11)
-        for unit in [VectorUnit.avx512, .avx2] where VectorUnit.limit(to: unit) == unit {
+        for unit in [VectorUnit.avx512, .avx2, .portable] where VectorUnit.limit(to: unit) == unit {
             for (m, k, n) in Self.shapes {
-                let ldb = n + 48, ldc = n + 16
+                let ldb = n + 48, ldbT = k + 5, ldc = n + 16
                 let a = rng.floats(m * k)  // [m, k] f32 row-major
                 let aT = (0..<(k * m)).map { a[($0 % m) * k + $0 / m] }  // [k, m] f32: the same matrix transposed
                 let b = rng.floats(k * ldb)  // [k, ldb] f32, the first n columns used
-                let start = rng.floats(m * ldc)  // [m, ldc] f32: what C holds before an accumulating call
-                for (transposed, accumulate) in [(false, false), (true, false), (false, true), (true, true)] {
-                    var c = start
-                    (transposed ? aT : a).withUnsafeBufferPointer { ap in b.withUnsafeBufferPointer { bp in c.withUnsafeMutableBufferPointer { cp in
-                        LinearGradient.strided(rows: m, columns: n, k: k, a: ap.baseAddress!, rsa: transposed ? 1 : k, csa: transposed ? m : 1,
-                                               b: bp.baseAddress!, ldb: ldb, c: cp.baseAddress!, ldc: ldc, accumulate: accumulate)
-                    } } }
-                    for i in 0..<m {
-                        for j in 0..<ldc {
-                            let got = Double(c[i * ldc + j])
-                            guard j < n else { XCTAssertEqual(got, Double(start[i * ldc + j]), "column \(j) beyond n written"); continue }
-                            var exact = accumulate ? Double(start[i * ldc + j]) : 0, magnitude = abs(exact)
-                            for kk in 0..<k {
-                                let product = Double(a[i * k + kk]) * Double(b[kk * ldb + j])
-                                exact += product
-                                magnitude += abs(product)
-                            }
-                            let terms = Double(k + (accumulate ? 1 : 0)), u = 0x1p-24
-                            let bound = terms * u / (1 - terms * u) * magnitude
-                            if abs(got - exact) > bound {
-                                XCTFail("\(unit) \(m)×\(k)×\(n) transposed \(transposed) accumulate \(accumulate) (\(i), \(j)): \(got) vs \(exact), bound \(bound)")
-                                return
+                var bT = [Float](repeating: 0, count: n * ldbT)  // [n, ldbT] f32: Bᵀ, the first k columns used
+                for kk in 0..<k { for j in 0..<n { bT[j * ldbT + kk] = b[kk * ldb + j] } }
+                let start = rng.floats(m * ldc)  // [m, ldc] f32: what C holds before the call
+                for transposedA in [false, true] {
+                    for transposedB in [false, true] {
+                        for (accumulate, alpha) in [(false, Float(1)), (true, 1), (false, 0.125)] {
+                            var c = start
+                            (transposedA ? aT : a).withUnsafeBufferPointer { ap in (transposedB ? bT : b).withUnsafeBufferPointer { bp in
+                                c.withUnsafeMutableBufferPointer { cp in
+                                    let matrix = GEMM.Matrix(ap.baseAddress!, rowStride: transposedA ? 1 : k, columnStride: transposedA ? m : 1)
+                                    GEMM.multiply(m: m, n: n, k: k, a: matrix, b: bp.baseAddress!, ldb: transposedB ? ldbT : ldb, bTransposed: transposedB,
+                                                  c: cp.baseAddress!, ldc: ldc, accumulate: accumulate, alpha: alpha)
+                                }
+                            } }
+                            let what = "\(unit) \(m)×\(k)×\(n) A\(transposedA ? "ᵀ" : "") B\(transposedB ? "ᵀ" : "") accumulate \(accumulate) α \(alpha)"
+                            for i in 0..<m {
+                                for j in 0..<ldc {
+                                    let got = Double(c[i * ldc + j])
+                                    guard j < n else {
+                                        if got != Double(start[i * ldc + j]) { return XCTFail("\(what): column \(j) beyond n written") }
+                                        continue
+                                    }
+                                    var sum = 0.0, magnitude = 0.0
+                                    for kk in 0..<k {
+                                        let product = Double(a[i * k + kk]) * Double(b[kk * ldb + j])
+                                        sum += product
+                                        magnitude += abs(product)
+                                    }
+                                    let prior = accumulate ? Double(start[i * ldc + j]) : 0
+                                    let exact = prior + Double(alpha) * sum  // α is a power of two: scaling is exact
+                                    let terms = Double(k + (accumulate ? 1 : 0)), u = 0x1p-24
+                                    let bound = terms * u / (1 - terms * u) * (abs(prior) + Double(alpha) * magnitude)
+                                    if abs(got - exact) > bound { return XCTFail("\(what) (\(i), \(j)): \(got) vs \(exact), bound \(bound)") }
+                                }
                             }
                         }
                     }
@@ -52,13 +66,12 @@ final class TrainingGEMMTests: XCTestCase {
         }
     }
 
-    /// The weight-gradient form on the backward's own entry point, split over the workers: `LinearGradient.weights`
-    /// (dW = Gᵀ·X, db = Σ G) and `.input` (dX = G·W) take the strided kernel here and must equal float64 within γ_k.
-    func testLinearGradientEntryPointsUseTheStridedKernelWithinBound() {
+    /// The backward's own entry points, split over the workers: `LinearGradient.weights` (dW = Gᵀ·X, db = Σ G) and
+    /// `.input` (dX = G·W) must equal float64 within γ_k.
+    func testLinearGradientEntryPointsMatchFloat64WithinBound() {
         var rng = TestRandom(seed: 12)
         let rows = 67, outF = 96, inF = 144
         let g = rng.floats(rows * outF), x = rng.floats(rows * inF), w = rng.floats(outF * inF)  // [rows, out], [rows, in], [out, in]
-        XCTAssertTrue(LinearGradient.usesStridedKernel(rows: outF, columns: inF) && LinearGradient.usesStridedKernel(rows: rows, columns: inF))
         var dw = [Float](repeating: .nan, count: outF * inF), db = [Float](repeating: .nan, count: outF)
         var dx = [Float](repeating: .nan, count: rows * inF)
         g.withUnsafeBufferPointer { gp in x.withUnsafeBufferPointer { xp in w.withUnsafeBufferPointer { wp in
@@ -88,26 +101,26 @@ final class TrainingGEMMTests: XCTestCase {
         }
     }
 
-    /// Packing each panel on the fly computes exactly what packing the weight first does (same kernel, same
-    /// order), with bias and GELU in the epilogue, on both vector units.
-    func testUnpackedGEMMIsBitIdenticalToPackedGEMM() {
+    /// Packing each panel of a transposed B on the fly computes exactly what packing the weight first does (same
+    /// kernel, same order), with bias and GELU in the epilogue, on both vector units.
+    func testTransposedBIsBitIdenticalToPackedWeight() {
         var rng = TestRandom(seed: 13)
         for unit in [VectorUnit.avx512, .avx2] where VectorUnit.limit(to: unit) == unit {
-            for (m, k, n) in Self.shapes {
+            for (m, k, n) in Self.shapes where n % 48 == 0 {
                 let ldw = k + 3
                 let a = rng.floats(m * k), w = rng.floats(n * ldw), bias = rng.floats(n)  // [m, k], [n, ldw], [n]
                 var packed = [Float](repeating: 0, count: n * k)  // [n/48, k, 48]
                 w.withUnsafeBufferPointer { dk_pack_weight($0.baseAddress!, n, k, ldw, &packed) }
                 for activation in [Activation.none, .geluTanh] {
-                    var viaPacked = [Float](repeating: .nan, count: m * n), unpacked = viaPacked
+                    var viaPacked = [Float](repeating: .nan, count: m * n), onTheFly = viaPacked
                     a.withUnsafeBufferPointer { ap in bias.withUnsafeBufferPointer { bp in
                         dk_sgemm_packed(m, k, ap.baseAddress!, k, packed, 0, n / 48, &viaPacked, n, bp.baseAddress!, activation.rawValue)
                         w.withUnsafeBufferPointer { wp in
-                            XCTAssertEqual(dk_sgemm_unpacked(m, k, ap.baseAddress!, k, wp.baseAddress!, ldw, 0, n / 48, &unpacked, n, bp.baseAddress!,
-                                                             activation.rawValue), 0)
+                            XCTAssertEqual(dk_sgemm(m, n, k, ap.baseAddress!, k, 1, wp.baseAddress!, ldw, 1, 0, n / 48, &onTheFly, n, 0, 1,
+                                                    bp.baseAddress!, activation.rawValue), 0)
                         }
                     } }
-                    XCTAssertEqual(viaPacked.map(\.bitPattern), unpacked.map(\.bitPattern), "\(unit) \(m)×\(k)×\(n) \(activation)")
+                    XCTAssertTrue(viaPacked.map(\.bitPattern) == onTheFly.map(\.bitPattern), "\(unit) \(m)×\(k)×\(n) \(activation)")
                 }
             }
         }
@@ -125,6 +138,6 @@ final class TrainingGEMMTests: XCTestCase {
             y1.withUnsafeMutableBufferPointer { Linear.forward(xp.baseAddress!, rows: rows, weight: plain, bias: b, output: $0.baseAddress!, activation: .geluTanh) }
             y2.withUnsafeMutableBufferPointer { Linear.forward(xp.baseAddress!, rows: rows, weight: packed, bias: b, output: $0.baseAddress!, activation: .geluTanh) }
         }
-        XCTAssertEqual(y1.map(\.bitPattern), y2.map(\.bitPattern))
+        XCTAssertTrue(y1.map(\.bitPattern) == y2.map(\.bitPattern), "unpacked and packed weights differ")
     }
 }

@@ -47,21 +47,17 @@ void dk_unpack_weight_rows(const float *packed, size_t k, size_t row_begin, size
 void dk_sgemm_packed(size_t m, size_t k, const float *a, size_t lda, const float *packed, size_t panel_begin, size_t panel_end,
                      float *c, size_t ldc, const float *bias, int activation);
 
-/// `dk_sgemm_packed` on a weight `w` `[n, k]` that is not packed (row stride `ldw`, `n % DK_PANEL == 0`): each
-/// panel is packed into this thread's buffer (`k·48` floats, kept in L2) just before its GEMM, for weights that
-/// change every step (training's forward). The same bits as packing first. Returns 0, or -1 when the panel buffer
-/// could not be allocated (c untouched). Requires `dk_vector_level() >= 1`.
-int dk_sgemm_unpacked(size_t m, size_t k, const float *a, size_t lda, const float *w, size_t ldw, size_t panel_begin, size_t panel_end,
-                      float *c, size_t ldc, const float *bias, int activation);
-
-/// `c[:, 48·panel_begin ..< 48·panel_end] (+)= A · B` for A `[m, k]` with element (i, kk) at `a[i·rsa + kk·csa]`
-/// (row-major: `csa` = 1; the transpose of a row-major `[k, m]` matrix: `rsa` = 1, `csa` = its row stride) and B a
-/// row-major `[k, n]` matrix read in place (row stride `ldb`, `n % DK_PANEL == 0`), `c` row stride `ldc`;
-/// `accumulate` 1 adds to `c`, 0 overwrites it. The micro-kernels and loop nest of `dk_sgemm_packed` (each C
-/// element sums its k products in the same order for any split), for training's backward GEMMs: dX = G·W
-/// (B = W) and dW = Gᵀ·X (A = Gᵀ, B = X). Workers may compute disjoint panel ranges; requires `dk_vector_level() >= 1`.
-void dk_sgemm_strided(size_t m, size_t k, const float *a, size_t rsa, size_t csa, const float *b, size_t ldb, size_t panel_begin,
-                      size_t panel_end, float *c, size_t ldc, int accumulate);
+/// `c[:, 48·panel_begin ..< min(48·panel_end, n)] = act(α · A · B + bias)` (or `c +=` A·B + bias when
+/// `accumulate`, then α must be 1) for A `[m, k]` with element (i, kk) at `a[i·rsa + kk·csa]` (row-major: `csa` = 1)
+/// and B `[k, n]`: row-major with row stride `ldb`, or with `b_transposed` the transpose of a row-major `[n, k]`
+/// matrix (a Linear weight, attention's keys) with row stride `ldb`. Any m, n, k: each (panel, k block) of B is
+/// copied or packed into this thread's L2-resident buffer just before the row blocks of `dk_sgemm_packed`'s
+/// micro-kernels pass it (the last panel zero-padded), so every C element sums its k products in the same order
+/// for any split, and a transposed B gives the bits `dk_sgemm_packed` gives on the packed weight. `bias` `[n]` or
+/// NULL, `activation` as in `dk_bias_activation`. Workers may compute disjoint panel (or row) ranges. Requires
+/// `dk_vector_level() >= 1`; returns 0, or -1 (c untouched) when the panel buffer could not be allocated.
+int dk_sgemm(size_t m, size_t n, size_t k, const float *a, size_t rsa, size_t csa, const float *b, size_t ldb, int b_transposed,
+             size_t panel_begin, size_t panel_end, float *c, size_t ldc, int accumulate, float alpha, const float *bias, int activation);
 
 // ---------------------------------------------------------------- bf16 GEMM (packed_gemm_bf16.c)
 
