@@ -73,15 +73,6 @@ void dk_pack_weight_bf16(const float *w, size_t n, size_t k, size_t ldw, uint16_
 /// Rows `[row_begin, row_end)` of a weight packed by `dk_pack_weight_bf16`, widened to f32 `[rows, k]` in `out`.
 void dk_unpack_weight_bf16_rows(const uint16_t *packed, size_t k, size_t row_begin, size_t row_end, float *out);
 
-/// `c[:, 48·panel_begin ..< min(48·panel_end, n)] = act(bf16(a) · bf16(W)ᵀ + bias)` with f32 accumulation
-/// (`vdpbf16ps`), for activations `a` `[m, k]` f32 (row stride `lda`, rounded to bf16 as `dk_f32_to_bf16` while
-/// this call copies its rows into a per-thread buffer) and W `[n, k]` packed by `dk_pack_weight_bf16`; `c` row
-/// stride `ldc` (pointing at output column 0), `bias` the whole `[n]` vector or NULL, `activation` as in
-/// `dk_bias_activation`. Workers may compute disjoint panel (or row) ranges in parallel. Requires
-/// `dk_bf16_level() == 1`; returns 0, or -1 when the A buffer could not be allocated (c untouched).
-int dk_bf16gemm_packed(size_t m, size_t n, size_t k, const float *a, size_t lda, const uint16_t *packed, size_t panel_begin,
-                       size_t panel_end, float *c, size_t ldc, const float *bias, int activation);
-
 /// Elements (`uint16_t`) of a weight `[m, k]` packed by `dk_pack_rows_bf16`: ⌈m/8⌉·8 · 2⌈k/2⌉.
 size_t dk_packed_bf16_rows_count(size_t m, size_t k);
 
@@ -98,5 +89,14 @@ void dk_pack_rows_bf16(const float *w, size_t m, size_t k, size_t ldw, uint16_t 
 /// buffer could not be allocated (c untouched).
 int dk_bf16gemm_weight_left(size_t m, size_t n, size_t k, const uint16_t *w_rows, const float *b, size_t ldb, float *c, size_t ldc,
                             int accumulate);
+
+/// `c[:, 48·panel_begin ..< min(48·panel_end, n)] = act(bf16(a) · bf16(W)ᵀ + bias)` with f32 accumulation
+/// (`vdpbf16ps`), for activations `a` `[m, k]` f32 (row stride `lda`, rounded to bf16 as `dk_f32_to_bf16` while
+/// this call copies its rows into a per-thread buffer) and W `[n, k]` packed by `dk_pack_weight_bf16`; `c` row
+/// stride `ldc` (pointing at output column 0), `bias` the whole `[n]` vector or NULL, `activation` as in
+/// `dk_bias_activation`. Workers may compute disjoint panel (or row) ranges in parallel. Requires
+/// `dk_bf16_level() == 1`; returns 0, or -1 when the A buffer could not be allocated (c untouched).
+int dk_bf16gemm_packed(size_t m, size_t n, size_t k, const float *a, size_t lda, const uint16_t *packed, size_t panel_begin,
+                       size_t panel_end, float *c, size_t ldc, const float *bias, int activation);
 
 #endif
