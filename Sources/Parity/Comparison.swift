@@ -25,7 +25,7 @@ public struct Tolerance: Equatable, CustomStringConvertible {
     /// in sequence: 36 for SD's VAE decoder, and for the tiny test VAE). GroupNorm before every convolution keeps
     /// the activations' scale, as DiT's residual stream does, so the same estimate applies; a Winograd layer rounds
     /// the transformed operands U and V, whose products are somewhat larger than the direct ones, which the
-    /// estimate's 3.3× margin absorbs (measured: max errors 0.07–0.53 of this tolerance, docs/parity.md).
+    /// estimate's 3.3× margin absorbs (measured on the tiny VAE: max errors 0.07–0.44 of this tolerance, docs/parity.md).
     public static func vaeBF16(layers: Int) -> Tolerance { bf16(gemmsInSequence: layers) }
 
     /// rtol = 4·√G·2⁻⁹ = √G·2⁻⁷ of max|ref| for G bf16 GEMM layers in sequence (`bf16Derivation`).

@@ -143,7 +143,7 @@ final class BF16ConvolutionTests: XCTestCase {
                 }
             }
         }
-        var out = [(exact: Double, rounded: Double, magnitude: Double, roundedMagnitude: Double)](repeating: (0, 0, 0, 0), count: batch * cout * h * w)
+        var out = [(exact: Double, rounded: Double, magnitude: Double, roundedMagnitude: Double)](repeating: (0, 0, 0, 0), count: batch * cout * h * w)  // [N, out, H, W]
         for n in 0..<batch {
             for ty in 0..<((h + 1) / 2) {
                 for tx in 0..<((w + 1) / 2) {
@@ -256,8 +256,8 @@ final class BF16ConvolutionTests: XCTestCase {
     /// |Δ| ≤ u·S + f32 GEMM rounding, bounded by 2⁻¹⁶·S here; Winograd ≤ u·T + its f32 roundings), new packing is declined, and the weight's f32
     /// view of the Winograd planes recovers the kernel (g = H U′ Hᵀ, within u·Σ|U| of the values used).
     func testPackedWeightsWithUnitOffComputeInF32() throws {
-        defer { dk_limit_bf16_level(1) }
         guard ComputePrecision.bf16Available else { return }
+        defer { dk_limit_bf16_level(1) }
         var rng = TestRandom(seed: 153)
         let (cin, cout, h, w) = (5, 11, 7, 6)
         let x = rng.floats(cin * h * w), g = rng.floats(cout * cin * 9, scale: 0.5)
