@@ -55,6 +55,24 @@ final class BF16VAEParityTests: XCTestCase {
         }
     }
 
+    /// `dtype bf16` keeps a file's 16-bit weights 16-bit (dit-sample): f16 weights, mapped, are widened and rounded
+    /// to bf16 at packing (torch's `.bfloat16()` of an f16 tensor rounds the same way), against the reference
+    /// diffusers computed in f32 from the same f16-rounded weights.
+    func testF16WeightsPackedForBF16AgainstTheF16Reference() throws {
+        guard ComputePrecision.bf16Available else { return }
+        let bundle = try ReferenceBundle(path: ParityFixtures.path("vae-f16.bundle.safetensors"))
+        var options = LoadOptions()
+        options.keepHalfPrecision = true
+        let loaded = try ModelLoader.load(ParityFixtures.path("vae-f16.safetensors"), family: .vae, options: options)
+        let name = "decoder.up_blocks.0.resnets.0.conv1.weight"
+        guard case .f16 = try loaded.weights.weight(name).elements else { return XCTFail("\(name) is not kept as f16") }
+        let vae = try AutoencoderKL(weights: loaded.weights, config: loaded.conversion.vae!, groups: bundle.metadataInt("norm_num_groups")!,
+                                    precision: .bf16)
+        guard case .winogradBF16 = try loaded.weights.weight(name).elements else { return XCTFail("\(name) is not packed") }
+        let report = try ParityRunner.run(vae, bundle: bundle, tolerance: .vaeBF16(layers: AutoencoderKL.bf16ChainLength(vae.config)))
+        XCTAssertTrue(report.passed, report.table())
+    }
+
     /// The tolerance can fail: the same bf16 model with one resnet convolution broken fails on the block that
     /// holds it — its weights scaled by 1 + 2⁻⁴ (a 6 % error in one of 36 layers; measured, 1 + 2⁻⁵ still
     /// passes: the tolerance sits ~2× above the bf16 error, docs/parity.md) or zeroed (the layer skipped).
