@@ -9,6 +9,10 @@
 // The 8×48 micro-kernel then mirrors dk_sgemm_packed: 24 zmm accumulators, 8 pair broadcasts and 3 panel
 // loads per k pair (= 2 k); loop order panel, k blocks of KCP pairs (panel block 216 KB, in L2), row
 // blocks of 8. Tails: rows and columns by masked loads/stores of C, odd k by the zero padding.
+// Convolutions use the same micro-kernel the other way round (dk_bf16gemm_weight_left): C[out, pixels] =
+// W[out, depth] · cols[depth, pixels], the weight rounded once at load into rows of k pairs (the kernel's
+// broadcast operand, dk_pack_rows_bf16) and each 48-pixel panel of the activation columns rounded while it is
+// packed into the kernel's panel layout, just before its GEMM (so it is still in L2 when the kernel reads it).
 #include "CKernels.h"
 #include <stdint.h>
 #include <stdlib.h>
@@ -55,6 +59,14 @@ void dk_unpack_weight_bf16_rows(const uint16_t *packed, size_t k, size_t row_beg
     }
 }
 
+size_t dk_packed_bf16_rows_count(size_t m, size_t k) { return (m + MR - 1) / MR * MR * ((k + 1) / 2) * 2; }
+
+void dk_pack_rows_bf16(const float *w, size_t m, size_t k, size_t ldw, uint16_t *packed) {
+    size_t ld = (k + 1) / 2 * 2;
+    memset(packed, 0, dk_packed_bf16_rows_count(m, k) * sizeof(uint16_t));
+    for (size_t r = 0; r < m; r++) f32_to_bf16_scalar(w + r * ldw, k, packed + r * ld);
+}
+
 #if defined(__x86_64__)
 #include "vector_math.h"
 
@@ -79,14 +91,16 @@ int dk_limit_bf16_level(int max_level) {
     return dk_bf16_level();
 }
 
-/// 16 floats → 16 bf16 bit patterns (torch's rounding), integer ops only.
-TBF16 static inline __m256i round16(__m512 x) {
+/// 16 floats rounded to bf16 (torch's rounding), integer ops only: the bf16 bits in the upper half of each lane.
+TBF16 static inline __m512i round32(__m512 x) {
     __m512i u = _mm512_castps_si512(x);
     __m512i lsb = _mm512_and_si512(_mm512_srli_epi32(u, 16), _mm512_set1_epi32(1));
     __m512i r = _mm512_add_epi32(_mm512_add_epi32(u, _mm512_set1_epi32(0x7FFF)), lsb);
-    r = _mm512_mask_mov_epi32(r, _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q), _mm512_set1_epi32((int)0xFFFF0000u));
-    return _mm512_cvtepi32_epi16(_mm512_srli_epi32(r, 16));
+    return _mm512_mask_mov_epi32(r, _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q), _mm512_set1_epi32((int)0xFFFF0000u));
 }
+
+/// 16 floats → 16 bf16 bit patterns (torch's rounding).
+TBF16 static inline __m256i round16(__m512 x) { return _mm512_cvtepi32_epi16(_mm512_srli_epi32(round32(x), 16)); }
 
 /// Rows [0, rows) of `a` (row stride lda, k values) → bf16, row r at out + r·ldo (ldo ≥ k u16, zero beyond k).
 TBF16 static void convert_rows(size_t rows, size_t k, const float *a, size_t lda, uint16_t *out, size_t ldo) {
@@ -164,23 +178,67 @@ static uint32_t *a_scratch(size_t pairs) {
     return a_buffer;
 }
 
+/// c[m][cols] (row stride ldc; cols ≤ 48) = (accumulate ? c : 0) + a·b (+ bias, act) for `a` [⌈m/8⌉·8][kp] bf16 pairs
+/// (rows beyond m zero) and one packed panel `b` [kp][48][2]: k blocks of KCP pairs, row blocks of 8.
+TBF16 static void panel_gemm(size_t m, size_t cols, size_t kp, const uint32_t *a, const uint16_t *b, float *c, size_t ldc,
+                             int accumulate, const float *bias, int activation) {
+    for (size_t pc = 0; pc < kp; pc += KCP) {
+        size_t kc = kp - pc < KCP ? kp - pc : KCP;
+        int first = pc == 0 && !accumulate, last = pc + kc == kp;
+        for (size_t ir = 0; ir < m; ir += MR)
+            kernel(kc, a + ir * kp + pc, kp, b + pc * DK_PANEL * 2, c + ir * ldc, ldc, first, last, bias, activation,
+                   m - ir < MR ? m - ir : MR, cols);
+    }
+}
+
 TBF16 static void bf16gemm(size_t m, size_t n, size_t k, const float *a, size_t lda, const uint16_t *packed, size_t panel_begin,
                            size_t panel_end, float *c, size_t ldc, const float *bias, int activation, uint32_t *abuf) {
     size_t kp = (k + 1) / 2, blocks = (m + MR - 1) / MR;
     convert_rows(m, k, a, lda, (uint16_t *)abuf, 2 * kp);
     memset(abuf + m * kp, 0, (blocks * MR - m) * kp * 4);  // [blocks·8 − m, kp] pairs: the zero rows of the last block
-    for (size_t p = panel_begin; p < panel_end; p++) {
-        size_t cols = n - p * DK_PANEL < DK_PANEL ? n - p * DK_PANEL : DK_PANEL;
-        const float *bias_p = bias ? bias + p * DK_PANEL : NULL;
-        for (size_t pc = 0; pc < kp; pc += KCP) {
-            size_t kc = kp - pc < KCP ? kp - pc : KCP;
-            int first = pc == 0, last = pc + kc == kp;
-            const uint16_t *bp = packed + (p * kp + pc) * DK_PANEL * 2;
-            for (size_t ir = 0; ir < m; ir += MR)
-                kernel(kc, abuf + ir * kp + pc, kp, bp, c + ir * ldc + p * DK_PANEL, ldc, first, last, bias_p, activation,
-                       m - ir < MR ? m - ir : MR, cols);
+    for (size_t p = panel_begin; p < panel_end; p++)
+        panel_gemm(m, n - p * DK_PANEL < DK_PANEL ? n - p * DK_PANEL : DK_PANEL, kp, abuf, packed + p * kp * DK_PANEL * 2,
+                   c + p * DK_PANEL, ldc, 0, bias ? bias + p * DK_PANEL : NULL, activation);
+}
+
+/// Columns [0, cols) (cols ≤ 48) of `b` [k][ldb] f32 → one panel [⌈k/2⌉][48][2] bf16 (torch's rounding), zero
+/// beyond cols and k: per k pair, rows 2q and 2q + 1 interleaved as (even, odd) pairs, 16 columns per store.
+TBF16 static void pack_panel(size_t k, size_t cols, const float *b, size_t ldb, uint16_t *panel) {
+    __mmask16 m0 = tail_mask512(cols), m1 = tail_mask512(cols > 16 ? cols - 16 : 0), m2 = tail_mask512(cols > 32 ? cols - 32 : 0);
+    __mmask16 masks[3] = {m0, m1, m2};
+    __m512i high = _mm512_set1_epi32((int)0xFFFF0000u);
+    for (size_t q = 0; q < (k + 1) / 2; q++) {
+        const float *even = b + 2 * q * ldb, *odd = even + ldb;
+        int has_odd = 2 * q + 1 < k;
+        uint16_t *dst = panel + q * DK_PANEL * 2;
+        for (int s = 0; s < 3; s++) {
+            __m512i lo = _mm512_srli_epi32(round32(_mm512_maskz_loadu_ps(masks[s], even + 16 * s)), 16);
+            __m512i hi = has_odd ? _mm512_and_si512(round32(_mm512_maskz_loadu_ps(masks[s], odd + 16 * s)), high) : _mm512_setzero_si512();
+            _mm512_storeu_si512(dst + 32 * s, _mm512_or_si512(lo, hi));
         }
     }
+}
+
+/// This thread's activation panel buffer ([⌈k/2⌉][48][2] bf16), grown on demand.
+static _Thread_local uint16_t *panel_buffer = NULL;
+static _Thread_local size_t panel_capacity = 0;
+
+int dk_bf16gemm_weight_left(size_t m, size_t n, size_t k, const uint16_t *w_rows, const float *b, size_t ldb, float *c, size_t ldc,
+                            int accumulate) {
+    if (m == 0 || n == 0) return 0;
+    size_t kp = (k + 1) / 2, need = kp * DK_PANEL * 2;
+    if (need > panel_capacity) {
+        free(panel_buffer);
+        panel_buffer = aligned_alloc(64, (need * 2 + 63) / 64 * 64);
+        panel_capacity = panel_buffer ? need : 0;
+        if (!panel_buffer) return -1;
+    }
+    for (size_t p = 0; p * DK_PANEL < n; p++) {
+        size_t cols = n - p * DK_PANEL < DK_PANEL ? n - p * DK_PANEL : DK_PANEL;
+        pack_panel(k, cols, b + p * DK_PANEL, ldb, panel_buffer);
+        panel_gemm(m, cols, kp, (const uint32_t *)w_rows, panel_buffer, c + p * DK_PANEL, ldc, accumulate, NULL, 0);
+    }
+    return 0;
 }
 
 void dk_f32_to_bf16(const float *x, size_t count, uint16_t *out) {
@@ -199,6 +257,11 @@ int dk_bf16gemm_packed(size_t m, size_t n, size_t k, const float *a, size_t lda,
 
 #else
 void dk_f32_to_bf16(const float *x, size_t count, uint16_t *out) { f32_to_bf16_scalar(x, count, out); }
+int dk_bf16gemm_weight_left(size_t m, size_t n, size_t k, const uint16_t *w_rows, const float *b, size_t ldb, float *c, size_t ldc,
+                            int accumulate) {
+    (void)m; (void)n; (void)k; (void)w_rows; (void)b; (void)ldb; (void)c; (void)ldc; (void)accumulate;
+    return -1;
+}
 int dk_bf16_level(void) { return 0; }
 int dk_limit_bf16_level(int max_level) { (void)max_level; return 0; }
 int dk_bf16gemm_packed(size_t m, size_t n, size_t k, const float *a, size_t lda, const uint16_t *packed, size_t panel_begin,

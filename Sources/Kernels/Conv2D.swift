@@ -1,9 +1,13 @@
+import CKernels
+
 /// 2-D convolution over NCHW f32 activations with PyTorch weights `[out, in, kh, kw]`.
 ///
 /// 1×1 stride-1 convolutions are one GEMM over the pixels. Everything else (3×3, strided, patch
 /// embedding, asymmetric padding) builds the im2col matrix one tile of output pixels at a time, so the
 /// scratch is `in·kh·kw × tile` (a few MB) instead of `in·kh·kw × all pixels` (600 MB for the VAE's
-/// largest layer), then multiplies it by the weight in one GEMM per tile.
+/// largest layer), then multiplies it by the weight in one GEMM per tile: OpenBLAS sgemm, or with a
+/// `.packedBF16Rows` weight (`Weight.packedForBF16Convolution`) the AVX512_BF16 GEMM, the columns rounded to
+/// bf16 as each 48-pixel panel is packed, f32 accumulation onto the bias / residual.
 public struct Conv2D {
     public var inChannels: Int
     public var outChannels: Int
@@ -45,7 +49,8 @@ public struct Conv2D {
             let pixels = oh * ow, depth = inChannels * kernel * kernel
             let pointwise = kernel == 1 && stride == 1 && padding == (0, 0, 0, 0)
             let tile = pointwise ? pixels : max(64, min(pixels, Conv2D.tileBudget / max(depth, 1)) / 16 * 16)
-            weight.withFloatRows(0..<outChannels) { w in
+            let bf16 = weight.bf16Rows  // `.packedBF16Rows` with the unit on: the AVX512_BF16 GEMM, else sgemm on f32 rows
+            func convolve(_ w: UnsafePointer<Float>?) {
                 for n in 0..<batch {
                     let x = input + n * inChannels * height * width
                     let y = output + n * outChannels * pixels
@@ -73,13 +78,20 @@ public struct Conv2D {
                             } else {
                                 (b, ldb) = (x + start, pixels)
                             }
-                            BLAS.sgemm(m: outChannels, n: count, k: depth, a: w, lda: depth, b: b, ldb: ldb,
-                                       beta: (bias == nil && !accumulate) ? 0 : 1, c: y + start, ldc: pixels)
+                            if let bf16 {
+                                let status = dk_bf16gemm_weight_left(outChannels, count, depth, bf16, b, ldb, y + start, pixels,
+                                                                     (bias == nil && !accumulate) ? 0 : 1)
+                                precondition(status == 0, "bf16 convolution GEMM: out of memory for the \(depth)-deep panel buffer")
+                            } else {
+                                BLAS.sgemm(m: outChannels, n: count, k: depth, a: w!, lda: depth, b: b, ldb: ldb,
+                                           beta: (bias == nil && !accumulate) ? 0 : 1, c: y + start, ldc: pixels)
+                            }
                             start += count
                         }
                     }
                 }
             }
+            if bf16 != nil { convolve(nil) } else { weight.withFloatRows(0..<outChannels) { convolve($0) } }
         }
     }
 

@@ -16,6 +16,12 @@ public struct Weight: @unchecked Sendable {
         /// bf16 in the k-pair panel layout of `dk_pack_weight_bf16` (`[⌈out/48⌉][⌈in/2⌉][48][2]`), for `Linear`'s
         /// AVX512_BF16 GEMM (`ComputePrecision.bf16`).
         case packedBF16(UnsafePointer<UInt16>)
+        /// bf16 rows in k pairs (`[⌈out/8⌉·8][2⌈rowLength/2⌉]`, `dk_pack_rows_bf16`): a convolution weight as the left
+        /// operand of `Conv2D`'s AVX512_BF16 GEMM (`ComputePrecision.bf16`).
+        case packedBF16Rows(UnsafePointer<UInt16>)
+        /// A 3×3 convolution weight `[out, in, 3, 3]` as its 16 Winograd planes `U[ξ] = G g Gᵀ` (computed in f32,
+        /// rounded to bf16 once), plane ξ `[⌈out/8⌉·8][2⌈in/2⌉]` as `dk_pack_rows_bf16`: `Winograd3x3`'s bf16 GEMMs.
+        case winogradBF16(UnsafePointer<UInt16>)
     }
 
     public let shape: [Int]
@@ -43,7 +49,7 @@ public struct Weight: @unchecked Sendable {
     public var isHalfPrecision: Bool {
         switch elements {
         case .f32, .packedF32: return false
-        case .f16, .bf16, .packedBF16: return true
+        case .f16, .bf16, .packedBF16, .packedBF16Rows, .winogradBF16: return true
         }
     }
 
@@ -74,6 +80,17 @@ public struct Weight: @unchecked Sendable {
             defer { scratch.deallocate() }
             dk_unpack_weight_bf16_rows(p, rowLength, rows.lowerBound, rows.upperBound, scratch)
             return try body(scratch)
+        case .packedBF16Rows(let p):
+            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: max(n, 1))  // [rows, rowLength] f32
+            defer { scratch.deallocate() }
+            let ld = (rowLength + 1) / 2 * 2
+            for r in rows { HalfConversion.widenBFloat16(p + r * ld, scratch + (r - rows.lowerBound) * rowLength, count: rowLength) }
+            return try body(scratch)
+        case .winogradBF16(let p):
+            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: max(n, 1))  // [rows, in, 3, 3] f32
+            defer { scratch.deallocate() }
+            Winograd3x3.recoverKernels(p, outChannels: shape[0], inChannels: shape[1], rows: rows, into: scratch)
+            return try body(scratch)
         }
     }
 
@@ -100,28 +117,43 @@ public struct Weight: @unchecked Sendable {
         guard dk_bf16_level() > 0, shape.count == 2, shape[0] > 0, rowLength > 0, !isPacked else { return self }
         let buffer = OwnedHalves(count: dk_packed_bf16_count(shape[0], rowLength))  // [⌈out/48⌉, ⌈in/2⌉, 48, 2] bf16
         withFloatRows(0..<shape[0]) { dk_pack_weight_bf16($0, shape[0], rowLength, rowLength, buffer.pointer) }
-        if releasingFilePages {
-            switch elements {
-            case .f32(let p): MemoryRelease.dropPages(UnsafeRawPointer(p), bytes: count * 4)
-            case .f16(let p), .bf16(let p): MemoryRelease.dropPages(UnsafeRawPointer(p), bytes: count * 2)
-            default: break
-            }
-        }
+        if releasingFilePages { releaseSourcePages() }
         return Weight(shape: shape, elements: .packedBF16(UnsafePointer(buffer.pointer)), owner: buffer)
     }
 
-    /// The weight in the layout `precision` computes with: `packedForGEMM` for f32, `packedForBF16GEMM` for bf16.
-    public func packed(for precision: ComputePrecision, releasingFilePages: Bool = false) -> Weight {
-        switch precision {
-        case .f32: return packedForGEMM(releasingFilePages: releasingFilePages)
-        case .bf16: return packedForBF16GEMM(releasingFilePages: releasingFilePages)
+    /// Gives back the pages of the (f32 / f16 / bf16) source elements in a read-only file mapping, once a
+    /// packed copy has replaced them (`packedForGEMM`'s `releasingFilePages`).
+    func releaseSourcePages() {
+        switch elements {
+        case .f32(let p): MemoryRelease.dropPages(UnsafeRawPointer(p), bytes: count * 4)
+        case .f16(let p), .bf16(let p): MemoryRelease.dropPages(UnsafeRawPointer(p), bytes: count * 2)
+        default: break
         }
     }
 
-    /// True for weights in a packed GEMM layout (f32 or bf16).
+    /// How a packed weight is used: a Linear's `[out, in]` matrix, a convolution's `[out, in, k, k]` kernel as the
+    /// left GEMM operand, or a 3×3 stride-1 convolution's kernel as its Winograd planes.
+    public enum Role: Sendable {
+        case linear, convolution, winograd3x3
+    }
+
+    /// The weight in the layout `precision` computes with. Linear: `packedForGEMM` for f32, `packedForBF16GEMM`
+    /// for bf16. Convolutions: unchanged for f32 (`Conv2D` / `Winograd3x3` read f32 as it is), else
+    /// `packedForBF16Convolution` / `packedForBF16Winograd`.
+    public func packed(for precision: ComputePrecision, role: Role = .linear, releasingFilePages: Bool = false) -> Weight {
+        switch (precision, role) {
+        case (.f32, .linear): return packedForGEMM(releasingFilePages: releasingFilePages)
+        case (.f32, _): return self
+        case (.bf16, .linear): return packedForBF16GEMM(releasingFilePages: releasingFilePages)
+        case (.bf16, .convolution): return packedForBF16Convolution(releasingFilePages: releasingFilePages)
+        case (.bf16, .winograd3x3): return packedForBF16Winograd(releasingFilePages: releasingFilePages)
+        }
+    }
+
+    /// True for weights in a packed GEMM layout (f32 or bf16, Linear or convolution).
     public var isPacked: Bool {
         switch elements {
-        case .packedF32, .packedBF16: return true
+        case .packedF32, .packedBF16, .packedBF16Rows, .winogradBF16: return true
         default: return false
         }
     }

@@ -1,22 +1,51 @@
+import CKernels
+
 /// 3×3, stride-1, padding-1 convolution by Winograd's F(2×2, 3×3) algorithm: each 2×2 output tile is
 /// `Aᵀ [(G g Gᵀ) ⊙ (Bᵀ d Bᵀ)] A` of the 4×4 input tile d, so the channel sums become 16 GEMMs
 /// `[out, in] × [in, tiles]` with 16 multiplications per tile instead of 36: 2.25× fewer FLOPs than
 /// direct or im2col convolution. The transforms only add, subtract and halve, so the rounding stays
 /// that of a direct convolution (VAE parity in docs/parity.md). Work is tiled over rows of output tiles;
-/// scratch is two `16 × channels × tiles` buffers per worker (a few MB).
+/// scratch is two `16 × channels × tiles` buffers per worker (a few MB). With bf16 planes
+/// (`Weight.packedForBF16Winograd`, `ComputePrecision.bf16`) the 16 GEMMs run on AVX512_BF16: U rounded to
+/// bf16 once at load, each panel of V as it is packed, f32 accumulation; the transforms and the bias stay f32.
 public struct Winograd3x3 {
     public let inChannels: Int
     public let outChannels: Int
-    /// Transformed weights `U[ξ] = G g Gᵀ`: `[16, out, in]` f32.
-    let transformed: OwnedFloats
+    /// Transformed weights `U[ξ] = G g Gᵀ`.
+    let planes: Planes
 
-    /// Transforms `weight` (`[out, in, 3, 3]`, any storage precision) once.
+    /// The 16 planes of `U`, in the precision their GEMMs take.
+    enum Planes {
+        /// `[16, out, in]` f32, for OpenBLAS sgemm.
+        case f32(OwnedFloats)
+        /// `[16, ⌈out/8⌉·8, 2⌈in/2⌉]` bf16 rows in k pairs (`Weight.Elements.winogradBF16`, kept alive by `owner`),
+        /// for the AVX512_BF16 GEMM (`dk_bf16gemm_weight_left`).
+        case bf16(UnsafePointer<UInt16>, owner: AnyObject)
+    }
+
+    /// Transforms `weight` (`[out, in, 3, 3]`, any storage precision) once; a `.winogradBF16` weight (from
+    /// `Weight.packedForBF16Winograd`) already holds its planes and is used as it is.
     public init(weight: Weight) {
         precondition(weight.shape.count == 4 && weight.shape[2] == 3 && weight.shape[3] == 3, "Winograd needs a 3×3 kernel, got \(weight.shape)")
         outChannels = weight.shape[0]
         inChannels = weight.shape[1]
-        let pairs = outChannels * inChannels
-        transformed = OwnedFloats(count: 16 * pairs)
+        if case .winogradBF16(let p) = weight.elements {
+            planes = .bf16(p, owner: weight.owner)
+        } else {
+            planes = .f32(Winograd3x3.transformKernels(weight))
+        }
+    }
+
+    /// True when the GEMMs take bf16 planes (and so bf16-rounded transformed tiles).
+    public var computesInBF16: Bool {
+        if case .bf16 = planes { return dk_bf16_level() > 0 }
+        return false
+    }
+
+    /// `U[ξ] = G g Gᵀ` of every (out, in) kernel of `weight` `[out, in, 3, 3]`: `[16, out, in]` f32.
+    static func transformKernels(_ weight: Weight) -> OwnedFloats {
+        let outChannels = weight.shape[0], pairs = outChannels * weight.shape[1]
+        let transformed = OwnedFloats(count: 16 * pairs)
         let u = transformed.pointer
         weight.withFloatRows(0..<outChannels) { g in
             Parallel.forRanges(pairs, grain: 256) { range in
@@ -35,6 +64,31 @@ public struct Winograd3x3 {
                 }
             }
         }
+        return transformed
+    }
+
+    /// `UInt16`s per bf16 plane: `[⌈out/8⌉·8, 2⌈in/2⌉]`.
+    static func bf16PlaneCount(outChannels: Int, inChannels: Int) -> Int { dk_packed_bf16_rows_count(outChannels, inChannels) }
+
+    /// Kernels `rows` of `[out, in, 3, 3]` back from bf16 planes: `g = H U Hᵀ` with H's rows (1, 0, 0, 0),
+    /// (0, 1, −1, 0), (0, 0, 0, 1) (G's rows 0, 1 − 2 and 3 are the unit vectors), so each g value is one plane
+    /// value or a difference of two, from bf16-rounded planes. `into`: `[rows.count, in, 3, 3]` f32.
+    static func recoverKernels(_ planes: UnsafePointer<UInt16>, outChannels: Int, inChannels: Int, rows: Range<Int>,
+                               into g: UnsafeMutablePointer<Float>) {
+        let plane = bf16PlaneCount(outChannels: outChannels, inChannels: inChannels), ld = (inChannels + 1) / 2 * 2
+        let h: [[(index: Int, sign: Float)]] = [[(0, 1)], [(1, 1), (2, -1)], [(3, 1)]]
+        for o in rows {
+            for i in 0..<inChannels {
+                func u(_ xi: Int) -> Float { Float(bitPattern: UInt32(planes[xi * plane + o * ld + i]) << 16) }
+                for a in 0..<3 {
+                    for b in 0..<3 {
+                        var value: Float = 0
+                        for r in h[a] { for c in h[b] { value += r.sign * c.sign * u(r.index * 4 + c.index) } }
+                        g[((o - rows.lowerBound) * inChannels + i) * 9 + a * 3 + b] = value
+                    }
+                }
+            }
+        }
     }
 
     /// Scratch budget per worker for the transformed input of one chunk of tiles, in floats (4 MB).
@@ -49,7 +103,6 @@ public struct Winograd3x3 {
         Profile.measure("conv-winograd") {
             let tilesX = (width + 1) / 2, tilesY = (height + 1) / 2
             let rowsPerChunk = max(1, min(tilesY, Winograd3x3.chunkBudget / max(16 * inChannels * tilesX, 1)))
-            let pairs = outChannels * inChannels
             let biasValues = bias ?? [Float](repeating: 0, count: outChannels)
             for n in 0..<batch {
                 let x = input + n * inChannels * height * width
@@ -69,8 +122,7 @@ public struct Winograd3x3 {
                         let tiles = (end - start) * tilesX
                         transformInput(x, height: height, width: width, tileRows: start..<end, tilesX: tilesX, into: v, tiles: tiles, scratch: rows)
                         for xi in 0..<16 {
-                            BLAS.sgemm(m: outChannels, n: tiles, k: inChannels, a: transformed.pointer + xi * pairs, lda: inChannels,
-                                       b: v + xi * inChannels * tiles, ldb: tiles, c: m + xi * outChannels * tiles, ldc: tiles)
+                            multiply(plane: xi, v + xi * inChannels * tiles, tiles: tiles, into: m + xi * outChannels * tiles)
                         }
                         biasValues.withUnsafeBufferPointer { b in
                             transformOutput(m, tiles: tiles, tileRows: start..<end, tilesX: tilesX, height: height, width: width,
@@ -80,6 +132,29 @@ public struct Winograd3x3 {
                     }
                 }
             }
+        }
+    }
+
+    /// `M[ξ] = U[ξ] · V[ξ]`: `[out, in] × [in, tiles]` → `m` `[out, tiles]` f32 — OpenBLAS for f32 planes, the
+    /// AVX512_BF16 GEMM (V rounded to bf16 as it is packed, f32 accumulation) for bf16 ones; bf16 planes with
+    /// the unit turned off after packing are widened to f32 and go through sgemm.
+    func multiply(plane xi: Int, _ v: UnsafePointer<Float>, tiles: Int, into m: UnsafeMutablePointer<Float>) {
+        switch planes {
+        case .f32(let u):
+            BLAS.sgemm(m: outChannels, n: tiles, k: inChannels, a: u.pointer + xi * outChannels * inChannels, lda: inChannels,
+                       b: v, ldb: tiles, c: m, ldc: tiles)
+        case .bf16(let u, _):
+            let plane = u + xi * Winograd3x3.bf16PlaneCount(outChannels: outChannels, inChannels: inChannels)
+            if dk_bf16_level() > 0 {
+                let status = dk_bf16gemm_weight_left(outChannels, tiles, inChannels, plane, v, tiles, m, tiles, 0)
+                precondition(status == 0, "bf16 Winograd GEMM: out of memory for the \(inChannels)-deep panel buffer")
+                return
+            }
+            let ld = (inChannels + 1) / 2 * 2
+            let wide = UnsafeMutablePointer<Float>.allocate(capacity: outChannels * inChannels)  // [out, in] f32
+            defer { wide.deallocate() }
+            for o in 0..<outChannels { HalfConversion.widenBFloat16(plane + o * ld, wide + o * inChannels, count: inChannels) }
+            BLAS.sgemm(m: outChannels, n: tiles, k: inChannels, a: wide, lda: inChannels, b: v, ldb: tiles, c: m, ldc: tiles)
         }
     }
 

@@ -14,26 +14,46 @@ public final class AutoencoderKL {
 
     public let config: VAEConfig
     public let groups: Int
+    /// What the convolutions and the attention projections compute in (`.f32` when bf16 was asked for on a CPU
+    /// without AVX512_BF16).
+    public let precision: ComputePrecision
     let encoder: Encoder
     let decoder: Decoder
     let quantConv: ConvLayer
     let postQuantConv: ConvLayer
 
     /// Builds the model from diffusers-named weights; `groups` is `norm_num_groups` (32 for SD's VAE),
-    /// which the weights do not record.
-    public init(weights: ModelWeights, config: VAEConfig, groups: Int = 32) throws {
+    /// which the weights do not record. `precision`: `.bf16` computes every convolution (Winograd and im2col
+    /// GEMMs) and the mid-block attention's q, k, v and output projections with bf16 operands and f32
+    /// accumulation (weights rounded and packed once here, replacing the originals in `weights`; needs
+    /// `ComputePrecision.bf16Available`, else f32); GroupNorm, SiLU, the attention's softmax and weighted sum,
+    /// upsampling and the residual adds stay f32 — torch.autocast's bf16 split for these layers.
+    public init(weights: ModelWeights, config: VAEConfig, groups: Int = 32, precision: ComputePrecision = .f32) throws {
+        let used: ComputePrecision = ComputePrecision.bf16Available ? precision : .f32
         self.config = config
         self.groups = groups
-        encoder = try Encoder(weights, config: config, groups: groups)
-        decoder = try Decoder(weights, config: config, groups: groups)
-        quantConv = try ConvLayer(weights, "quant_conv")
-        postQuantConv = try ConvLayer(weights, "post_quant_conv")
+        self.precision = used
+        encoder = try Encoder(weights, config: config, groups: groups, precision: used)
+        decoder = try Decoder(weights, config: config, groups: groups, precision: used)
+        quantConv = try ConvLayer(weights, "quant_conv", precision: used)
+        postQuantConv = try ConvLayer(weights, "post_quant_conv", precision: used)
+    }
+
+    /// The most bf16 GEMM layers (`ComputePrecision.bf16`) one value passes through in sequence, encoder or
+    /// decoder: the main path's convolutions (two per resnet, the resamplers, conv_in / conv_out and the 1×1
+    /// quant_conv or post_quant_conv) plus the mid attention's v and output projections (q and k only steer
+    /// the softmax weights). The count `Tolerance.vaeBF16` is derived from.
+    public static func bf16ChainLength(_ config: VAEConfig) -> Int {
+        let levels = config.blockOutChannels.count, mid = 2 + 2 + 2
+        let encoder = 1 + levels * config.layersPerBlock * 2 + (levels - 1) + mid + 1 + 1
+        let decoder = 1 + 1 + mid + levels * (config.layersPerBlock + 1) * 2 + (levels - 1) + 1
+        return max(encoder, decoder)
     }
 
     /// Loads a VAE from any supported file and naming (diffusers, legacy diffusers, LDM/CompVis, MindONE).
-    public convenience init(path: String, options: LoadOptions = LoadOptions(), groups: Int = 32) throws {
+    public convenience init(path: String, options: LoadOptions = LoadOptions(), groups: Int = 32, precision: ComputePrecision = .f32) throws {
         let loaded = try ModelLoader.load(path, family: .vae, options: options)
-        try self.init(weights: loaded.weights, config: loaded.conversion.vae!, groups: groups)
+        try self.init(weights: loaded.weights, config: loaded.conversion.vae!, groups: groups, precision: precision)
     }
 
     /// `quant_conv(encoder(image))`: `[N, in, H, W]` → moments `[N, 2·latent, H/f, W/f]` (mean | logvar).
@@ -91,6 +111,14 @@ extension FloatTensor {
     }
 }
 
+/// A mid block `prefix` (`resnets.0`, `attentions.0`, `resnets.1`), encoder's or decoder's.
+func midBlock(_ w: ModelWeights, _ prefix: String, groups: Int, precision: ComputePrecision) throws
+    -> (ResnetBlock, SpatialAttention, ResnetBlock) {
+    (try ResnetBlock(w, prefix + ".resnets.0", groups: groups, precision: precision),
+     try SpatialAttention(w, prefix + ".attentions.0", groups: groups, precision: precision),
+     try ResnetBlock(w, prefix + ".resnets.1", groups: groups, precision: precision))
+}
+
 /// `conv_in` → `down_blocks` (resnets, stride-2 downsampler with (0, 1, 0, 1) padding except the last)
 /// → mid block (resnet, attention, resnet) → GroupNorm + SiLU → `conv_out`.
 struct Encoder {
@@ -100,19 +128,20 @@ struct Encoder {
     let normOut: GroupNormLayer
     let convOut: ConvLayer
 
-    init(_ w: ModelWeights, config: VAEConfig, groups: Int) throws {
-        convIn = try ConvLayer(w, "encoder.conv_in")
+    init(_ w: ModelWeights, config: VAEConfig, groups: Int, precision: ComputePrecision) throws {
+        convIn = try ConvLayer(w, "encoder.conv_in", precision: precision)
         down = try config.blockOutChannels.indices.map { level in
             let prefix = "encoder.down_blocks.\(level)"
-            let resnets = try (0..<config.layersPerBlock).map { try ResnetBlock(w, "\(prefix).resnets.\($0)", groups: groups) }
+            let resnets = try (0..<config.layersPerBlock).map {
+                try ResnetBlock(w, "\(prefix).resnets.\($0)", groups: groups, precision: precision)
+            }
             let last = level == config.blockOutChannels.count - 1
-            return (resnets, last ? nil : try ConvLayer(w, "\(prefix).downsamplers.0.conv", stride: 2, padding: (0, 0, 1, 1)))
+            return (resnets, last ? nil
+                : try ConvLayer(w, "\(prefix).downsamplers.0.conv", stride: 2, padding: (0, 0, 1, 1), precision: precision))
         }
-        mid = (try ResnetBlock(w, "encoder.mid_block.resnets.0", groups: groups),
-               try SpatialAttention(w, "encoder.mid_block.attentions.0", groups: groups),
-               try ResnetBlock(w, "encoder.mid_block.resnets.1", groups: groups))
+        mid = try midBlock(w, "encoder.mid_block", groups: groups, precision: precision)
         normOut = try GroupNormLayer(w, "encoder.conv_norm_out", groups: groups)
-        convOut = try ConvLayer(w, "encoder.conv_out")
+        convOut = try ConvLayer(w, "encoder.conv_out", precision: precision)
     }
 
     func callAsFunction(_ image: FloatTensor, trace: ModuleTrace?) -> FloatTensor {
@@ -140,19 +169,19 @@ struct Decoder {
     let normOut: GroupNormLayer
     let convOut: ConvLayer
 
-    init(_ w: ModelWeights, config: VAEConfig, groups: Int) throws {
-        convIn = try ConvLayer(w, "decoder.conv_in")
-        mid = (try ResnetBlock(w, "decoder.mid_block.resnets.0", groups: groups),
-               try SpatialAttention(w, "decoder.mid_block.attentions.0", groups: groups),
-               try ResnetBlock(w, "decoder.mid_block.resnets.1", groups: groups))
+    init(_ w: ModelWeights, config: VAEConfig, groups: Int, precision: ComputePrecision) throws {
+        convIn = try ConvLayer(w, "decoder.conv_in", precision: precision)
+        mid = try midBlock(w, "decoder.mid_block", groups: groups, precision: precision)
         up = try config.blockOutChannels.indices.map { level in
             let prefix = "decoder.up_blocks.\(level)"
-            let resnets = try (0...config.layersPerBlock).map { try ResnetBlock(w, "\(prefix).resnets.\($0)", groups: groups) }
+            let resnets = try (0...config.layersPerBlock).map {
+                try ResnetBlock(w, "\(prefix).resnets.\($0)", groups: groups, precision: precision)
+            }
             let last = level == config.blockOutChannels.count - 1
-            return (resnets, last ? nil : try ConvLayer(w, "\(prefix).upsamplers.0.conv"))
+            return (resnets, last ? nil : try ConvLayer(w, "\(prefix).upsamplers.0.conv", precision: precision))
         }
         normOut = try GroupNormLayer(w, "decoder.conv_norm_out", groups: groups)
-        convOut = try ConvLayer(w, "decoder.conv_out")
+        convOut = try ConvLayer(w, "decoder.conv_out", precision: precision)
     }
 
     func callAsFunction(_ z: FloatTensor, trace: ModuleTrace?) -> FloatTensor {

@@ -39,14 +39,15 @@ public final class ModelWeights {
         return w
     }
 
-    /// The weight `name` packed for the GEMM of `precision`: f32 for the AVX-512 / AVX2 one (`Weight.packedForGEMM`),
-    /// bf16 for the AVX512_BF16 one (`Weight.packedForBF16GEMM`). The packed copy replaces the original here, so
+    /// The weight `name` packed for the GEMM of `precision` and `role` (`Weight.packed(for:role:)`): for a Linear,
+    /// f32 for the AVX-512 / AVX2 one (`Weight.packedForGEMM`), bf16 for the AVX512_BF16 one (`Weight.packedForBF16GEMM`);
+    /// for a convolution, unchanged in f32, else its bf16 rows or Winograd planes. The packed copy replaces the original here, so
     /// the original's memory goes once nothing else holds it (pages of a mapped file are given back at once)
     /// and a second model built from these weights reuses the packed one (a packed weight is never repacked:
     /// build models of different precisions from separately loaded weights).
-    public func packedWeight(_ name: String, shape: [Int]? = nil, precision: ComputePrecision = .f32) throws -> Weight {
+    public func packedWeight(_ name: String, shape: [Int]? = nil, precision: ComputePrecision = .f32, role: Weight.Role = .linear) throws -> Weight {
         let original = try weight(name, shape: shape)
-        let packed = original.packed(for: precision, releasingFilePages: original.owner is MappedStorage)
+        let packed = original.packed(for: precision, role: role, releasingFilePages: original.owner is MappedStorage)
         tensors[name] = packed
         return packed
     }

@@ -3,23 +3,31 @@ import Kernels
 /// A Conv2d layer bound to its weights (`name.weight` `[out, in, k, k]`, `name.bias` `[out]`).
 /// 3×3 stride-1 "same" convolutions run as Winograd F(2×2, 3×3); their transformed weights (16/9 of the
 /// f32 size) are made once at load, or on each call when the weights are kept in half precision (so
-/// `use_fp16` keeps its memory saving). Everything else runs as tiled im2col + GEMM.
+/// `use_fp16` keeps its memory saving). Everything else runs as tiled im2col + GEMM. With `.bf16` the
+/// weight is rounded and packed once at load (Winograd planes or GEMM rows in bf16, replacing the original in
+/// `ModelWeights`) and the GEMMs run on AVX512_BF16 with f32 accumulation.
 struct ConvLayer {
     let conv: Conv2D
     let weight: Weight
     let bias: [Float]
     let winograd: Winograd3x3?
 
-    init(_ weights: ModelWeights, _ name: String, stride: Int = 1, padding: (top: Int, left: Int, bottom: Int, right: Int)? = nil) throws {
-        weight = try weights.weight(name + ".weight")
-        guard weight.shape.count == 4, weight.shape[2] == weight.shape[3] else {
-            throw ModelError("weight '\(name).weight' has shape \(weight.shape), expected [out, in, k, k]")
+    init(_ weights: ModelWeights, _ name: String, stride: Int = 1, padding: (top: Int, left: Int, bottom: Int, right: Int)? = nil,
+         precision: ComputePrecision = .f32) throws {
+        let original = try weights.weight(name + ".weight")
+        guard original.shape.count == 4, original.shape[2] == original.shape[3] else {
+            throw ModelError("weight '\(name).weight' has shape \(original.shape), expected [out, in, k, k]")
         }
-        let k = weight.shape[2], same = k / 2
-        conv = Conv2D(inChannels: weight.shape[1], outChannels: weight.shape[0], kernel: k, stride: stride,
+        let k = original.shape[2], same = k / 2
+        conv = Conv2D(inChannels: original.shape[1], outChannels: original.shape[0], kernel: k, stride: stride,
                       padding: padding ?? (same, same, same, same))
-        bias = try weights.floats(name + ".bias", count: weight.shape[0])
-        winograd = ConvLayer.usesWinograd(conv) && !weight.isHalfPrecision ? Winograd3x3(weight: weight) : nil
+        bias = try weights.floats(name + ".bias", count: original.shape[0])
+        let winogradShaped = ConvLayer.usesWinograd(conv)
+        weight = precision == .f32 ? original
+            : try weights.packedWeight(name + ".weight", precision: precision, role: winogradShaped ? .winograd3x3 : .convolution)
+        let planesReady: Bool
+        if case .winogradBF16 = weight.elements { planesReady = true } else { planesReady = !weight.isHalfPrecision }
+        winograd = winogradShaped && planesReady ? Winograd3x3(weight: weight) : nil
     }
 
     static func usesWinograd(_ conv: Conv2D) -> Bool { conv.kernel == 3 && conv.stride == 1 && conv.padding == (1, 1, 1, 1) }
@@ -88,12 +96,13 @@ struct ResnetBlock {
     let conv2: ConvLayer
     let shortcut: ConvLayer?
 
-    init(_ weights: ModelWeights, _ name: String, groups: Int) throws {
+    init(_ weights: ModelWeights, _ name: String, groups: Int, precision: ComputePrecision = .f32) throws {
         norm1 = try GroupNormLayer(weights, name + ".norm1", groups: groups)
-        conv1 = try ConvLayer(weights, name + ".conv1")
+        conv1 = try ConvLayer(weights, name + ".conv1", precision: precision)
         norm2 = try GroupNormLayer(weights, name + ".norm2", groups: groups)
-        conv2 = try ConvLayer(weights, name + ".conv2")
-        shortcut = weights.tensors[name + ".conv_shortcut.weight"] == nil ? nil : try ConvLayer(weights, name + ".conv_shortcut")
+        conv2 = try ConvLayer(weights, name + ".conv2", precision: precision)
+        shortcut = weights.tensors[name + ".conv_shortcut.weight"] == nil ? nil
+            : try ConvLayer(weights, name + ".conv_shortcut", precision: precision)
     }
 
     func callAsFunction(_ x: FloatTensor) -> FloatTensor {
@@ -110,13 +119,18 @@ struct SpatialAttention {
     let out: Weight  // [C, C]
     let outBias: [Float]  // [C]
 
-    init(_ weights: ModelWeights, _ name: String, groups: Int) throws {
+    /// `.bf16`: the four projections rounded and packed once for the AVX512_BF16 GEMM; the attention itself
+    /// (scores, softmax, weighted sum) and the residual stay f32.
+    init(_ weights: ModelWeights, _ name: String, groups: Int, precision: ComputePrecision = .f32) throws {
         norm = try GroupNormLayer(weights, name + ".group_norm", groups: groups)
         let c = norm.gamma.count
-        projections = try ["to_q", "to_k", "to_v"].map {
-            (try weights.weight("\(name).\($0).weight", shape: [c, c]), try weights.floats("\(name).\($0).bias", count: c))
+        func matrix(_ key: String) throws -> Weight {
+            precision == .f32 ? try weights.weight(key, shape: [c, c]) : try weights.packedWeight(key, shape: [c, c], precision: precision)
         }
-        out = try weights.weight(name + ".to_out.0.weight", shape: [c, c])
+        projections = try ["to_q", "to_k", "to_v"].map {
+            (try matrix("\(name).\($0).weight"), try weights.floats("\(name).\($0).bias", count: c))
+        }
+        out = try matrix(name + ".to_out.0.weight")
         outBias = try weights.floats(name + ".to_out.0.bias", count: c)
     }
 

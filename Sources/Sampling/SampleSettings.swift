@@ -26,7 +26,7 @@ extension SampleConfig {
             SettingDeclaration("ddim_sampling", .bool, default: .bool(false), help: "True: DDIM (eta ddim_eta); False: DDPM."),
             SettingDeclaration("ddim_eta", .double, default: .double(0), help: "DDIM eta (0 = deterministic)."),
             SettingDeclaration("dtype", .choice(["fp32", "fp16", "bf16"]), default: .string("fp32"),
-                               help: "fp16/bf16: keep 16-bit weights of the files 16-bit in memory. bf16 also computes the DiT blocks' qkv, proj, fc1 and fc2 with bf16 operands and f32 accumulation on CPUs with AVX512_BF16 (torch.autocast's split; else float32, with a note); the rest is float32."),
+                               help: "fp16/bf16: keep 16-bit weights of the files 16-bit in memory. bf16 also computes the DiT blocks' qkv, proj, fc1 and fc2 and the VAE's convolutions and attention projections with bf16 operands and f32 accumulation on CPUs with AVX512_BF16 (torch.autocast's split; else float32, with a note); the rest is float32."),
             SettingDeclaration("use_fp16", .bool, default: .bool(false), help: "Older spelling of dtype: True = fp16, False = fp32 (the later of the two wins)."),
             SettingDeclaration("patch_embedder", .choice(["conv"]), default: .string("conv"),
                                help: "MindONE's patch embedder; only its default conv exists (the official weights)."),

@@ -20,11 +20,11 @@ enum BenchModels {
     }
 
     /// The VAE (sd-vae-ft-mse's configuration when random).
-    static func vae(weights path: String?, options: LoadOptions) throws -> AutoencoderKL {
+    static func vae(weights path: String?, options: LoadOptions, precision: ComputePrecision = .f32) throws -> AutoencoderKL {
         if let path {
             let loaded = try ModelLoader.load(path, family: .vae, options: options)
-            return try AutoencoderKL(weights: loaded.weights, config: loaded.conversion.vae!)
+            return try AutoencoderKL(weights: loaded.weights, config: loaded.conversion.vae!, precision: precision)
         }
-        return try AutoencoderKL(weights: RandomWeights.vae(VAEConfig()), config: VAEConfig())
+        return try AutoencoderKL(weights: RandomWeights.vae(VAEConfig()), config: VAEConfig(), precision: precision)
     }
 }

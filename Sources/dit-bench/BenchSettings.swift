@@ -17,7 +17,7 @@ enum BenchSettings {
             SettingDeclaration("warmup", .int, default: .int(1), help: "Untimed warm-up runs."),
             SettingDeclaration("threads", .int, default: .none, help: "Worker threads (default: DITPORT_THREADS or the processor count)."),
             SettingDeclaration("dtype", .choice(["fp32", "bf16"]), default: .string("fp32"),
-                               help: "bf16: the DiT blocks' qkv, proj, fc1, fc2 in bf16 with f32 accumulation (AVX512_BF16; else float32 with a note)."),
+                               help: "bf16: the DiT blocks' qkv, proj, fc1, fc2 and the VAE's convolutions and attention projections in bf16 with f32 accumulation (AVX512_BF16; else float32 with a note)."),
             SettingDeclaration("use_fp16", .bool, default: .bool(false), help: "Keep f16/bf16 weights of the files 16-bit, widened on use."),
             SettingDeclaration("skip_vae", .bool, default: .bool(false), help: "Skip the VAE decoder."),
             SettingDeclaration("json", .bool, default: .bool(false), help: "Print one JSON object instead of text."),

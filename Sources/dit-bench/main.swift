@@ -62,7 +62,9 @@ runReportingErrors {
 
     // VAE
     if !settings.bool("skip_vae") {
-        let vae = try BenchModels.vae(weights: settings.optionalString("vae_weights"), options: options)
+        let vae = try BenchModels.vae(weights: settings.optionalString("vae_weights"), options: options, precision: precision)
+        result["vae_dtype"] = vae.precision.rawValue
+        if vae.precision == .bf16 { log("VAE compute: \(vae.precision) in the convolutions and attention projections; GroupNorm, SiLU, softmax, residuals float32") }
         let latent = s
         let z = FloatTensor(shape: [vaeBatch, vae.config.latentChannels, latent, latent],  // [N, 4, h, w]
                             values: (0..<(vaeBatch * vae.config.latentChannels * latent * latent)).map { _ in generator.normal() })

@@ -20,7 +20,7 @@ let parityTool = ToolSettings(
         SettingDeclaration("atol", .double, default: .none, help: "Absolute tolerance (default: 0 for DiT, 5e-5 for the VAE)."),
         SettingDeclaration("rtol", .double, default: .none, help: "Tolerance relative to max|ref| per tensor (default: 1e-5 for DiT, 0 for the VAE)."),
         SettingDeclaration("dtype", .choice(["fp32", "bf16"]), default: .string("fp32"),
-                           help: "bf16: the DiT blocks' qkv, proj, fc1, fc2 in bf16 with f32 accumulation (AVX512_BF16; else float32 with a note), compared with the f32 reference under the derived bf16 tolerance unless --atol/--rtol are given."),
+                           help: "bf16: the DiT blocks' qkv, proj, fc1, fc2 (or the VAE's convolutions and attention projections) in bf16 with f32 accumulation (AVX512_BF16; else float32 with a note), compared with the f32 reference under the derived bf16 tolerance unless --atol/--rtol are given."),
         SettingDeclaration("use_fp16", .bool, default: .bool(false), help: "Keep f16/bf16 weights 16-bit (memory-mapped) and widen them on use."),
         SettingDeclaration("num_heads", .int, default: .none, help: "DiT attention heads (default: the bundle's num_heads, else the paper's value for the size)."),
         SettingDeclaration("groups", .int, default: .none, help: "VAE GroupNorm groups (default: the bundle's norm_num_groups, else 32)."),
@@ -58,14 +58,18 @@ runReportingErrors {
     plan.notes.forEach { print("note: \($0)") }
     print("reference: \(reference) (\(bundle.metadataString("weights").map { "\($0) weights, " } ?? "")\(bundle.metadataString("generator") ?? "unknown generator"))")
     let report: ParityReport
+    let (precision, note) = ComputePrecision.resolve(dtype: settings.string("dtype"))
+    if let note { print(note) }
     if isVAE {
-        if settings.string("dtype") == "bf16" { print("note: dtype bf16: the VAE has no bf16 path yet, computing in float32") }
         let groups = settings.optionalInt("groups") ?? bundle.metadataInt("norm_num_groups") ?? 32
-        let model = try AutoencoderKL(weights: loaded.weights, config: plan.vae!, groups: groups)
-        report = try ParityRunner.run(model, bundle: bundle, tolerance: tolerance(default: .vae))
+        let model = try AutoencoderKL(weights: loaded.weights, config: plan.vae!, groups: groups, precision: precision)
+        let layers = AutoencoderKL.bf16ChainLength(plan.vae!)
+        let base: Tolerance = model.precision == .bf16 ? .vaeBF16(layers: layers) : .vae
+        if model.precision == .bf16 {
+            print("compute: \(model.precision) in the VAE's convolutions and attention projections (up to \(layers) in sequence); default tolerance \(base) — \(Tolerance.bf16Derivation)")
+        }
+        report = try ParityRunner.run(model, bundle: bundle, tolerance: tolerance(default: base))
     } else {
-        let (precision, note) = ComputePrecision.resolve(dtype: settings.string("dtype"))
-        if let note { print(note) }
         let model = try DiT(weights: loaded.weights, config: plan.dit!, heads: settings.optionalInt("num_heads") ?? bundle.metadataInt("num_heads"),
                             precision: precision)
         let base: Tolerance = precision == .bf16 ? .ditBF16(depth: plan.dit!.depth) : .dit

@@ -51,13 +51,15 @@ func sample(_ settings: SampleConfig, notes: [String], communicator: Communicato
     let (precision, precisionNote) = ComputePrecision.resolve(dtype: settings.dtype)
     if let precisionNote { log(precisionNote) }
     let dit = try DiT(weights: ditWeights.weights, config: ditConfig, heads: settings.numHeads, precision: precision)
-    if precision == .bf16 { log("compute: \(precision) for the blocks' qkv, proj, fc1, fc2; the rest float32") }
+    if precision == .bf16 {
+        log("compute: \(precision) for the DiT blocks' qkv, proj, fc1, fc2 and the VAE's convolutions and attention projections; the rest float32")
+    }
     var vaeOptions = LoadOptions()
     vaeOptions.keepHalfPrecision = options.keepHalfPrecision
     let vaeWeights = try ModelLoader.load(settings.vaeCheckpoint, family: .vae, options: vaeOptions)
     guard let vaeConfig = vaeWeights.conversion.vae else { throw SampleConfig.Failure(description: "\(settings.vaeCheckpoint): not a VAE") }
     log("vae: \(vaeWeights.path) (\(vaeWeights.format.rawValue), \(vaeWeights.conversion.sourceConvention) naming) — \(vaeConfig)")
-    let vae = try AutoencoderKL(weights: vaeWeights.weights, config: vaeConfig, groups: settings.vaeNormGroups)
+    let vae = try AutoencoderKL(weights: vaeWeights.weights, config: vaeConfig, groups: settings.vaeNormGroups, precision: precision)
 
     if settings.numFidSamples != nil {
         var run = FIDSampling(config: settings, communicator: communicator)

@@ -35,15 +35,22 @@ final class BF16ParityTests: XCTestCase {
         }
     }
 
+    /// `dit-parity --dtype bf16` for the DiT and the VAE: the compute line and a pass under the derived tolerance,
+    /// or on a CPU without AVX512_BF16 the note saying it computes in f32.
     func testParityToolTakesDtypeBF16() throws {
-        let r = try ToolRunner.run("dit-parity", ["--model", ParityFixtures.path("dit-a.pt"), "--reference", ParityFixtures.path("dit-a.bundle.safetensors"),
+        try checkParityTool(model: "dit-a.pt", reference: "dit-a.bundle.safetensors",
+                            expecting: ["compute: bf16 GEMMs, f32 accumulation", "PASS: 11 tensors within \(Tolerance.ditBF16(depth: 2))"])
+        try checkParityTool(model: "vae-ldm.pt", reference: "vae.bundle.safetensors",
+                            expecting: ["compute: bf16 GEMMs, f32 accumulation in the VAE's convolutions and attention projections",
+                                        "PASS: 17 tensors within \(Tolerance.vaeBF16(layers: 36))"])
+    }
+
+    func checkParityTool(model: String, reference: String, expecting lines: [String]) throws {
+        let r = try ToolRunner.run("dit-parity", ["--model", ParityFixtures.path(model), "--reference", ParityFixtures.path(reference),
                                                   "--dtype", "bf16"])
         XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
-        if ComputePrecision.bf16Available {
-            XCTAssertTrue(r.stdout.contains("compute: bf16 GEMMs, f32 accumulation"), r.stdout)
-            XCTAssertTrue(r.stdout.contains("PASS: 11 tensors within \(Tolerance.ditBF16(depth: 2))"), r.stdout)
-        } else {
-            XCTAssertTrue(r.stdout.contains("note: dtype bf16: this CPU has no usable AVX512_BF16"), r.stdout)
+        for line in ComputePrecision.bf16Available ? lines : ["note: dtype bf16: this CPU has no usable AVX512_BF16"] {
+            XCTAssertTrue(r.stdout.contains(line), "\(model): no '\(line)' in\n" + r.stdout)
         }
     }
 }

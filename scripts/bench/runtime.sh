@@ -2,8 +2,9 @@
 # Runtime benchmark: dit-bench (Swift) against the PyTorch CPU baseline in the same run, interleaved
 # (Swift, PyTorch, Swift, PyTorch) so both see the same machine state. Prints both JSON results per round
 # and the ratios; append the table to docs/benchmarks.md by hand.
-# --dtype bf16: each round times Swift bf16, PyTorch bf16 autocast and Swift f32 (the DiT step only; the VAE
-# has no bf16 path yet), and prints bf16/PyTorch-bf16 and bf16/f32 ratios.
+# --dtype bf16: each round times Swift bf16, PyTorch bf16 autocast and Swift f32 (the DiT step and the VAE
+# decode, both bf16 on the Swift side: `dit-bench --dtype bf16`; PyTorch runs both under torch.autocast), and
+# prints bf16/PyTorch-bf16 and bf16/f32 ratios for each.
 #   scripts/bench/runtime.sh --dit-repo /path/to/facebookresearch/DiT [--rounds 2] [--image-size 256] [--dtype bf16]
 #                            [--max-wait SECONDS]   (how long each side waits for ≤ 10 % busy; default 1800)
 set -euo pipefail
@@ -32,21 +33,22 @@ source scripts/bench/idle.sh  # busy_percent, wait_idle
 if [ "$DTYPE" = bf16 ]; then
     for round in $(seq "$ROUNDS"); do
         echo "# round $round $(date -u +%FT%TZ) busy before: $(wait_idle)%; $(uptime)"
-        bf16_json=$("$BENCH" --image-size "$IMAGE" --dtype bf16 --skip-vae --json)
+        bf16_json=$("$BENCH" --image-size "$IMAGE" --dtype bf16 --json)
         echo "swift-bf16 $bf16_json"
         echo "# busy before PyTorch: $(wait_idle)%; $(uptime)"
-        torch_json=$("$PYTHON" scripts/bench/runtime_pytorch.py --dit-repo "$DIT_REPO" --image-size "$IMAGE" --dtype bf16 --skip-vae)
+        torch_json=$("$PYTHON" scripts/bench/runtime_pytorch.py --dit-repo "$DIT_REPO" --image-size "$IMAGE" --dtype bf16)
         echo "torch-bf16 $torch_json"
         echo "# busy before Swift f32: $(wait_idle)%; $(uptime)"
-        f32_json=$("$BENCH" --image-size "$IMAGE" --skip-vae --json)
+        f32_json=$("$BENCH" --image-size "$IMAGE" --json)
         echo "swift-f32 $f32_json"
         "$PYTHON" - "$bf16_json" "$torch_json" "$f32_json" <<'PY'
 import json, sys
 b, t, f = (json.loads(a) for a in sys.argv[1:4])
-key = "dit_forward_seconds"
 assert b["dtype"] == "bf16" and t["dtype"] == "bf16" and f["dtype"] == "f32", "a side did not compute what was asked"
-print(f"{key}: swift bf16 {b[key]:.3f} s, pytorch bf16 autocast {t[key]:.3f} s, swift f32 {f[key]:.3f} s; "
-      f"ratio to pytorch bf16 {b[key] / t[key]:.2f}, to swift f32 {b[key] / f[key]:.2f}")
+assert b["vae_dtype"] == "bf16" and f["vae_dtype"] == "f32", "the Swift VAE did not compute what was asked"
+for key in ("dit_forward_seconds", "vae_decode_seconds"):
+    print(f"{key}: swift bf16 {b[key]:.3f} s, pytorch bf16 autocast {t[key]:.3f} s, swift f32 {f[key]:.3f} s; "
+          f"ratio to pytorch bf16 {b[key] / t[key]:.2f}, to swift f32 {b[key] / f[key]:.2f}")
 PY
     done
     exit 0

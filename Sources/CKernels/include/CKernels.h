@@ -85,6 +85,23 @@ void dk_pack_weight_bf16(const float *w, size_t n, size_t k, size_t ldw, uint16_
 /// Rows `[row_begin, row_end)` of a weight packed by `dk_pack_weight_bf16`, widened to f32 `[rows, k]` in `out`.
 void dk_unpack_weight_bf16_rows(const uint16_t *packed, size_t k, size_t row_begin, size_t row_end, float *out);
 
+/// Elements (`uint16_t`) of a weight `[m, k]` packed by `dk_pack_rows_bf16`: ⌈m/8⌉·8 · 2⌈k/2⌉.
+size_t dk_packed_bf16_rows_count(size_t m, size_t k);
+
+/// Rounds a weight `w` `[m, k]` (row stride `ldw`) to bf16 as `dk_f32_to_bf16` into rows of k pairs for
+/// `dk_bf16gemm_weight_left` (`dk_packed_bf16_rows_count(m, k)` elements): row r, value kk at
+/// `packed[r·2⌈k/2⌉ + kk]`, 0 beyond k and in the rows m ..< ⌈m/8⌉·8. Portable C.
+void dk_pack_rows_bf16(const float *w, size_t m, size_t k, size_t ldw, uint16_t *packed);
+
+/// `c[m, n] = (accumulate ? c : 0) + bf16(W) · bf16(b)` with f32 accumulation (`vdpbf16ps`) — a convolution's
+/// GEMM with the weight on the left: W `[m, k]` packed by `dk_pack_rows_bf16`, `b` `[k, n]` f32 (row stride
+/// `ldb`: im2col columns or Winograd-transformed tiles), each 48-column panel of it rounded to bf16 as
+/// `dk_f32_to_bf16` while this call packs it into a per-thread buffer; `c` `[m, n]` row stride `ldc`. The same
+/// micro-kernel as `dk_bf16gemm_packed`. Requires `dk_bf16_level() == 1`; returns 0, or -1 when the panel
+/// buffer could not be allocated (c untouched).
+int dk_bf16gemm_weight_left(size_t m, size_t n, size_t k, const uint16_t *w_rows, const float *b, size_t ldb, float *c, size_t ldc,
+                            int accumulate);
+
 /// `c[:, 48·panel_begin ..< min(48·panel_end, n)] = act(bf16(a) · bf16(W)ᵀ + bias)` with f32 accumulation
 /// (`vdpbf16ps`), for activations `a` `[m, k]` f32 (row stride `lda`, rounded to bf16 as `dk_f32_to_bf16` while
 /// this call copies its rows into a per-thread buffer) and W `[n, k]` packed by `dk_pack_weight_bf16`; `c` row
