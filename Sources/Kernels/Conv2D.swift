@@ -5,7 +5,7 @@ import CKernels
 /// 1×1 stride-1 convolutions are one GEMM over the pixels. Everything else (3×3, strided, patch
 /// embedding, asymmetric padding) builds the im2col matrix one tile of output pixels at a time, so the
 /// scratch is `in·kh·kw × tile` (a few MB) instead of `in·kh·kw × all pixels` (600 MB for the VAE's
-/// largest layer), then multiplies it by the weight in one GEMM per tile: OpenBLAS sgemm, or with a
+/// largest layer), then multiplies it by the weight in one GEMM per tile: `GEMM.multiply`, or with a
 /// `.packedBF16Rows` weight (`Weight.packedForBF16Convolution`) the AVX512_BF16 GEMM, the columns rounded to
 /// bf16 as each 48-pixel panel is packed, f32 accumulation onto the bias / residual.
 public struct Conv2D {
@@ -83,8 +83,8 @@ public struct Conv2D {
                                                                      (bias == nil && !accumulate) ? 0 : 1)
                                 precondition(status == 0, "bf16 convolution GEMM: out of memory for the \(depth)-deep panel buffer")
                             } else {
-                                BLAS.sgemm(m: outChannels, n: count, k: depth, a: w!, lda: depth, b: b, ldb: ldb,
-                                           beta: (bias == nil && !accumulate) ? 0 : 1, c: y + start, ldc: pixels)
+                                GEMM.multiply(m: outChannels, n: count, k: depth, a: GEMM.Matrix(w!, rowStride: depth), b: b, ldb: ldb,
+                                              bTransposed: false, c: y + start, ldc: pixels, accumulate: bias != nil || accumulate, parallel: false)
                             }
                             start += count
                         }

@@ -16,7 +16,7 @@ public struct Winograd3x3 {
 
     /// The 16 planes of `U`, in the precision their GEMMs take.
     enum Planes {
-        /// `[16, out, in]` f32, for OpenBLAS sgemm.
+        /// `[16, out, in]` f32, for `GEMM.multiply`.
         case f32(OwnedFloats)
         /// `[16, ⌈out/8⌉·8, 2⌈in/2⌉]` bf16 rows in k pairs (`Weight.Elements.winogradBF16`, kept alive by `owner`),
         /// for the AVX512_BF16 GEMM (`dk_bf16gemm_weight_left`).
@@ -135,14 +135,14 @@ public struct Winograd3x3 {
         }
     }
 
-    /// `M[ξ] = U[ξ] · V[ξ]`: `[out, in] × [in, tiles]` → `m` `[out, tiles]` f32 — OpenBLAS for f32 planes, the
+    /// `M[ξ] = U[ξ] · V[ξ]`: `[out, in] × [in, tiles]` → `m` `[out, tiles]` f32 — `GEMM.multiply` for f32 planes, the
     /// AVX512_BF16 GEMM (V rounded to bf16 as it is packed, f32 accumulation) for bf16 ones; bf16 planes with
-    /// the unit turned off after packing are widened to f32 and go through sgemm.
+    /// the unit turned off after packing are widened to f32 and go through `GEMM.multiply`.
     func multiply(plane xi: Int, _ v: UnsafePointer<Float>, tiles: Int, into m: UnsafeMutablePointer<Float>) {
         switch planes {
         case .f32(let u):
-            BLAS.sgemm(m: outChannels, n: tiles, k: inChannels, a: u.pointer + xi * outChannels * inChannels, lda: inChannels,
-                       b: v, ldb: tiles, c: m, ldc: tiles)
+            GEMM.multiply(m: outChannels, n: tiles, k: inChannels, a: GEMM.Matrix(u.pointer + xi * outChannels * inChannels, rowStride: inChannels),
+                          b: v, ldb: tiles, bTransposed: false, c: m, ldc: tiles, parallel: false)
         case .bf16(let u, _):
             let plane = u + xi * Winograd3x3.bf16PlaneCount(outChannels: outChannels, inChannels: inChannels)
             if dk_bf16_level() > 0 {
@@ -154,7 +154,8 @@ public struct Winograd3x3 {
             let wide = UnsafeMutablePointer<Float>.allocate(capacity: outChannels * inChannels)  // [out, in] f32
             defer { wide.deallocate() }
             for o in 0..<outChannels { HalfConversion.widenBFloat16(plane + o * ld, wide + o * inChannels, count: inChannels) }
-            BLAS.sgemm(m: outChannels, n: tiles, k: inChannels, a: wide, lda: inChannels, b: v, ldb: tiles, c: m, ldc: tiles)
+            GEMM.multiply(m: outChannels, n: tiles, k: inChannels, a: GEMM.Matrix(wide, rowStride: inChannels), b: v, ldb: tiles,
+                          bTransposed: false, c: m, ldc: tiles, parallel: false)
         }
     }
 
