@@ -118,9 +118,10 @@ TBF16 static void convert_rows(size_t rows, size_t k, const float *a, size_t lda
 }
 
 /// c[rows][cols] (rows ≤ 8, cols ≤ 48, row stride ldc) = (first ? 0 : c) + a[8][2kc]·b[2kc][48] in k pairs:
-/// `a` 8 rows of kc bf16 pairs (row stride lda pairs), `b` kc × 48 × 2 bf16; after the last k block, + bias, act.
+/// `a` 8 rows of kc bf16 pairs (row stride lda pairs), `b` kc × 48 × 2 bf16; after the last k block, α·c (when
+/// α ≠ 1) + bias, act.
 TBF16 static void kernel(size_t kc, const uint32_t *a, size_t lda, const uint16_t *b, float *c, size_t ldc, int first, int last,
-                         const float *bias, int activation, size_t rows, size_t cols) {
+                         float alpha, const float *bias, int activation, size_t rows, size_t cols) {
     __mmask16 m0 = tail_mask512(cols), m1 = tail_mask512(cols > 16 ? cols - 16 : 0), m2 = tail_mask512(cols > 32 ? cols - 32 : 0);
     __m512 c0[MR], c1[MR], c2[MR];
 #pragma clang loop unroll(full)
@@ -146,6 +147,11 @@ TBF16 static void kernel(size_t kc, const uint32_t *a, size_t lda, const uint16_
         b += DK_PANEL * 2;
     }
     if (last) {
+        if (alpha != 1.0f) {
+            __m512 s = _mm512_set1_ps(alpha);
+#pragma clang loop unroll(full)
+            for (size_t i = 0; i < MR; i++) { c0[i] = _mm512_mul_ps(c0[i], s); c1[i] = _mm512_mul_ps(c1[i], s); c2[i] = _mm512_mul_ps(c2[i], s); }
+        }
         __m512 bias0 = bias ? _mm512_maskz_loadu_ps(m0, bias) : _mm512_setzero_ps();
         __m512 bias1 = bias ? _mm512_maskz_loadu_ps(m1, bias + 16) : _mm512_setzero_ps();
         __m512 bias2 = bias ? _mm512_maskz_loadu_ps(m2, bias + 32) : _mm512_setzero_ps();
@@ -181,12 +187,12 @@ static uint32_t *a_scratch(size_t pairs) {
 /// c[m][cols] (row stride ldc; cols ≤ 48) = (accumulate ? c : 0) + a·b (+ bias, act) for `a` [⌈m/8⌉·8][kp] bf16 pairs
 /// (rows beyond m zero) and one packed panel `b` [kp][48][2]: k blocks of KCP pairs, row blocks of 8.
 TBF16 static void panel_gemm(size_t m, size_t cols, size_t kp, const uint32_t *a, const uint16_t *b, float *c, size_t ldc,
-                             int accumulate, const float *bias, int activation) {
+                             int accumulate, float alpha, const float *bias, int activation) {
     for (size_t pc = 0; pc < kp; pc += KCP) {
         size_t kc = kp - pc < KCP ? kp - pc : KCP;
         int first = pc == 0 && !accumulate, last = pc + kc == kp;
         for (size_t ir = 0; ir < m; ir += MR)
-            kernel(kc, a + ir * kp + pc, kp, b + pc * DK_PANEL * 2, c + ir * ldc, ldc, first, last, bias, activation,
+            kernel(kc, a + ir * kp + pc, kp, b + pc * DK_PANEL * 2, c + ir * ldc, ldc, first, last, alpha, bias, activation,
                    m - ir < MR ? m - ir : MR, cols);
     }
 }
@@ -198,7 +204,7 @@ TBF16 static void bf16gemm(size_t m, size_t n, size_t k, const float *a, size_t 
     memset(abuf + m * kp, 0, (blocks * MR - m) * kp * 4);  // [blocks·8 − m, kp] pairs: the zero rows of the last block
     for (size_t p = panel_begin; p < panel_end; p++)
         panel_gemm(m, n - p * DK_PANEL < DK_PANEL ? n - p * DK_PANEL : DK_PANEL, kp, abuf, packed + p * kp * DK_PANEL * 2,
-                   c + p * DK_PANEL, ldc, 0, bias ? bias + p * DK_PANEL : NULL, activation);
+                   c + p * DK_PANEL, ldc, 0, 1.0f, bias ? bias + p * DK_PANEL : NULL, activation);
 }
 
 /// Columns [0, cols) (cols ≤ 48) of `b` [k][ldb] f32 → one panel [⌈k/2⌉][48][2] bf16 (torch's rounding), zero
@@ -223,20 +229,98 @@ TBF16 static void pack_panel(size_t k, size_t cols, const float *b, size_t ldb, 
 static _Thread_local uint16_t *panel_buffer = NULL;
 static _Thread_local size_t panel_capacity = 0;
 
-int dk_bf16gemm_weight_left(size_t m, size_t n, size_t k, const uint16_t *w_rows, const float *b, size_t ldb, float *c, size_t ldc,
-                            int accumulate) {
-    if (m == 0 || n == 0) return 0;
-    size_t kp = (k + 1) / 2, need = kp * DK_PANEL * 2;
+/// This thread's panel buffer for k values (⌈k/2⌉·48·2 bf16), or NULL when it cannot be allocated.
+static uint16_t *panel_scratch(size_t k) {
+    size_t need = (k + 1) / 2 * DK_PANEL * 2;
     if (need > panel_capacity) {
         free(panel_buffer);
         panel_buffer = aligned_alloc(64, (need * 2 + 63) / 64 * 64);
         panel_capacity = panel_buffer ? need : 0;
-        if (!panel_buffer) return -1;
     }
+    return panel_buffer;
+}
+
+int dk_bf16gemm_weight_left(size_t m, size_t n, size_t k, const uint16_t *w_rows, const float *b, size_t ldb, float *c, size_t ldc,
+                            int accumulate) {
+    if (m == 0 || n == 0) return 0;
+    size_t kp = (k + 1) / 2;
+    if (!panel_scratch(k)) return -1;
     for (size_t p = 0; p * DK_PANEL < n; p++) {
         size_t cols = n - p * DK_PANEL < DK_PANEL ? n - p * DK_PANEL : DK_PANEL;
         pack_panel(k, cols, b + p * DK_PANEL, ldb, panel_buffer);
-        panel_gemm(m, cols, kp, (const uint32_t *)w_rows, panel_buffer, c + p * DK_PANEL, ldc, accumulate, NULL, 0);
+        panel_gemm(m, cols, kp, (const uint32_t *)w_rows, panel_buffer, c + p * DK_PANEL, ldc, accumulate, 1.0f, NULL, 0);
+    }
+    return 0;
+}
+
+/// Columns [0, cols) (cols ≤ 48) of B = Wᵀ for W [n][ldw] row-major (rows 0 ..< cols of `w` here) → one panel
+/// [⌈k/2⌉][48][2] bf16 (torch's rounding), zero beyond cols and k: each row of W rounded into `row` (2⌈k/2⌉
+/// bf16, zero-padded), then its k pairs stored down column j of the panel.
+TBF16 static void pack_panel_transposed(size_t k, size_t cols, const float *w, size_t ldw, uint16_t *panel, uint16_t *row) {
+    size_t kp = (k + 1) / 2;
+    if (cols < DK_PANEL) memset(panel, 0, kp * DK_PANEL * 2 * sizeof(uint16_t));
+    uint32_t *dst = (uint32_t *)panel;
+    for (size_t j = 0; j < cols; j++) {
+        convert_rows(1, k, w + j * ldw, ldw, row, 2 * kp);
+        const uint32_t *pairs = (const uint32_t *)row;
+        for (size_t q = 0; q < kp; q++) dst[q * DK_PANEL + j] = pairs[q];
+    }
+}
+
+/// A [m, k] with element (i, kk) at a[i + kk·csa] (row stride 1: the transpose of a row-major [k, m] matrix with
+/// row stride csa) → rows of bf16 k pairs `out` [m, kp]: per k pair q, 16 values of source rows 2q and 2q + 1
+/// at a time rounded, interleaved and scattered down pair column q.
+TBF16 static void convert_transposed(size_t m, size_t k, const float *a, size_t csa, uint32_t *out, size_t kp) {
+    __m512i high = _mm512_set1_epi32((int)0xFFFF0000u);
+    __m512i index = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), _mm512_set1_epi32((int)kp));
+    for (size_t q = 0; q < kp; q++) {
+        const float *even = a + 2 * q * csa, *odd = even + csa;
+        int has_odd = 2 * q + 1 < k;
+        for (size_t i = 0; i < m; i += 16) {
+            __mmask16 mask = tail_mask512(m - i < 16 ? m - i : 16);
+            __m512i lo = _mm512_srli_epi32(round32(_mm512_maskz_loadu_ps(mask, even + i)), 16);
+            __m512i hi = has_odd ? _mm512_and_si512(round32(_mm512_maskz_loadu_ps(mask, odd + i)), high) : _mm512_setzero_si512();
+            _mm512_mask_i32scatter_epi32(out + i * kp + q, mask, index, _mm512_or_si512(lo, hi), 4);
+        }
+    }
+}
+
+/// This thread's row buffer for one row of a transposed B (2⌈k/2⌉ bf16).
+static _Thread_local uint16_t *row_buffer = NULL;
+static _Thread_local size_t row_capacity = 0;
+
+static uint16_t *row_scratch(size_t k) {
+    size_t need = (k + 1) / 2 * 2;
+    if (need > row_capacity) {
+        free(row_buffer);
+        row_buffer = aligned_alloc(64, (need * 2 + 63) / 64 * 64);
+        row_capacity = row_buffer ? need : 0;
+    }
+    return row_buffer;
+}
+
+int dk_bf16gemm(size_t m, size_t n, size_t k, const float *a, size_t rsa, size_t csa, const float *b, size_t ldb, int b_transposed,
+                size_t panel_begin, size_t panel_end, float *c, size_t ldc, int accumulate, float alpha, const float *bias, int activation) {
+    if (m == 0 || panel_begin >= panel_end) return 0;
+    size_t kp = (k + 1) / 2, blocks = (m + MR - 1) / MR;
+    uint32_t *abuf = a_scratch(blocks * MR * kp);  // [⌈m/8⌉·8, ⌈k/2⌉] bf16 pairs
+    uint16_t *panel = panel_scratch(k);             // [⌈k/2⌉, 48, 2] bf16
+    uint16_t *row = b_transposed ? row_scratch(k) : NULL;  // [2⌈k/2⌉] bf16
+    if (!abuf || !panel || (b_transposed && !row)) return -1;
+    if (csa == 1) convert_rows(m, k, a, rsa, (uint16_t *)abuf, 2 * kp);
+    else if (rsa == 1) convert_transposed(m, k, a, csa, abuf, kp);
+    else
+        for (size_t i = 0; i < m; i++)
+            for (size_t q = 0; q < kp; q++) {
+                uint32_t lo = bf16_bits(a[i * rsa + 2 * q * csa]), hi = 2 * q + 1 < k ? bf16_bits(a[i * rsa + (2 * q + 1) * csa]) : 0;
+                abuf[i * kp + q] = lo | hi << 16;
+            }
+    memset(abuf + m * kp, 0, (blocks * MR - m) * kp * 4);  // [blocks·8 − m, kp] pairs: the zero rows of the last block
+    for (size_t p = panel_begin; p < panel_end; p++) {
+        size_t cols = n - p * DK_PANEL < DK_PANEL ? n - p * DK_PANEL : DK_PANEL;
+        if (b_transposed) pack_panel_transposed(k, cols, b + p * DK_PANEL * ldb, ldb, panel, row);
+        else pack_panel(k, cols, b + p * DK_PANEL, ldb, panel);
+        panel_gemm(m, cols, kp, abuf, panel, c + p * DK_PANEL, ldc, accumulate, alpha, bias ? bias + p * DK_PANEL : NULL, activation);
     }
     return 0;
 }
@@ -260,6 +344,12 @@ void dk_f32_to_bf16(const float *x, size_t count, uint16_t *out) { f32_to_bf16_s
 int dk_bf16gemm_weight_left(size_t m, size_t n, size_t k, const uint16_t *w_rows, const float *b, size_t ldb, float *c, size_t ldc,
                             int accumulate) {
     (void)m; (void)n; (void)k; (void)w_rows; (void)b; (void)ldb; (void)c; (void)ldc; (void)accumulate;
+    return -1;
+}
+int dk_bf16gemm(size_t m, size_t n, size_t k, const float *a, size_t rsa, size_t csa, const float *b, size_t ldb, int b_transposed,
+                size_t panel_begin, size_t panel_end, float *c, size_t ldc, int accumulate, float alpha, const float *bias, int activation) {
+    (void)m; (void)n; (void)k; (void)a; (void)rsa; (void)csa; (void)b; (void)ldb; (void)b_transposed; (void)panel_begin; (void)panel_end;
+    (void)c; (void)ldc; (void)accumulate; (void)alpha; (void)bias; (void)activation;
     return -1;
 }
 int dk_bf16_level(void) { return 0; }

@@ -16,8 +16,9 @@ public enum Attention {
 
     /// timm `Attention` on a fused projection: `qkv` is `[batch, tokens, 3·heads·headDim]` (q | k | v,
     /// heads contiguous inside each), `output` is `[batch, tokens, heads·headDim]`; scale `headDim^-0.5`.
+    /// `precision: .bf16`: both products (q·kᵀ and P·v) with bf16 operands and f32 accumulation; softmax in f32.
     public static func fusedQKV(_ qkv: UnsafePointer<Float>, batch: Int, tokens: Int, heads: Int, headDim: Int,
-                                output: UnsafeMutablePointer<Float>) {
+                                output: UnsafeMutablePointer<Float>, precision: ComputePrecision = .f32) {
         let dim = heads * headDim
         let rowStride = 3 * dim
         attend(q: Operand(qkv, batchStride: tokens * rowStride, rowStride: rowStride),
@@ -25,13 +26,13 @@ public enum Attention {
                v: Operand(qkv + 2 * dim, batchStride: tokens * rowStride, rowStride: rowStride),
                output: output, outputBatchStride: tokens * dim, outputRowStride: dim,
                batch: batch, queries: tokens, keys: tokens, heads: heads, headDim: headDim,
-               scale: 1 / Float(headDim).squareRoot())
+               scale: 1 / Float(headDim).squareRoot(), precision: precision)
     }
 
     /// General form; `output` uses the same (b, t, h, d) addressing with its own strides.
     public static func attend(q: Operand, k: Operand, v: Operand, output: UnsafeMutablePointer<Float>, outputBatchStride: Int,
                               outputRowStride: Int, batch: Int, queries: Int, keys: Int, heads: Int, headDim: Int, scale: Float,
-                              blockQueries: Int = 256) {
+                              blockQueries: Int = 256, precision: ComputePrecision = .f32) {
         Profile.measure("attention") {
             let block = min(queries, blockQueries)
             let blocksPerHead = (queries + block - 1) / block
@@ -47,10 +48,10 @@ public enum Attention {
                     let vp = v.base + b * v.batchStride + h * headDim
                     let op = output + b * outputBatchStride + q0 * outputRowStride + h * headDim
                     GEMM.multiply(m: rows, n: keys, k: headDim, a: GEMM.Matrix(qp, rowStride: q.rowStride), b: kp, ldb: k.rowStride,
-                                  bTransposed: true, c: scores, ldc: keys, alpha: scale, parallel: false)
+                                  bTransposed: true, c: scores, ldc: keys, alpha: scale, parallel: false, precision: precision)
                     Softmax.rows(scores, rows: rows, length: keys)
                     GEMM.multiply(m: rows, n: headDim, k: keys, a: GEMM.Matrix(scores, rowStride: keys), b: vp, ldb: v.rowStride,
-                                  bTransposed: false, c: op, ldc: outputRowStride, parallel: false)
+                                  bTransposed: false, c: op, ldc: outputRowStride, parallel: false, precision: precision)
                 }
             }
         }

@@ -7,9 +7,10 @@ public enum AttentionGradient {
     ///   - dOutput: dL/dO, same layout as `output`.
     ///   - dqkv: receives dL/d qkv (overwritten), layout of `qkv`.
     /// Per (item, head): P = softmax(α q kᵀ); dV = Pᵀ dO; dP = dO Vᵀ; dS = P ⊙ (dP − rowdot(dO, O));
-    /// dQ = α dS K; dK = α dSᵀ Q.
+    /// dQ = α dS K; dK = α dSᵀ Q. `precision: .bf16`: the five products with bf16 operands, f32 accumulation.
     public static func fusedQKV(_ qkv: UnsafePointer<Float>, output: UnsafePointer<Float>, dOutput: UnsafePointer<Float>,
-                                batch: Int, tokens: Int, heads: Int, headDim: Int, dqkv: UnsafeMutablePointer<Float>) {
+                                batch: Int, tokens: Int, heads: Int, headDim: Int, dqkv: UnsafeMutablePointer<Float>,
+                                precision: ComputePrecision = .f32) {
         Profile.measure("attention backward") {
             let dim = heads * headDim, ld = 3 * dim, t = tokens
             let alpha = 1 / Float(headDim).squareRoot()
@@ -23,10 +24,10 @@ public enum AttentionGradient {
                     let o = output + b * t * dim + h * headDim, dO = dOutput + b * t * dim + h * headDim
                     let dq = dqkv + b * t * ld + h * headDim, dk = dq + dim, dv = dq + 2 * dim
                     GEMM.multiply(m: t, n: t, k: headDim, a: GEMM.Matrix(q, rowStride: ld), b: k, ldb: ld, bTransposed: true, c: p, ldc: t,
-                                  alpha: alpha, parallel: false)
+                                  alpha: alpha, parallel: false, precision: precision)
                     Softmax.rows(p, rows: t, length: t)
                     GEMM.multiply(m: t, n: t, k: headDim, a: GEMM.Matrix(dO, rowStride: dim), b: v, ldb: ld, bTransposed: true, c: dp, ldc: t,
-                                  parallel: false)
+                                  parallel: false, precision: precision)
                     for i in 0..<t {
                         var delta: Float = 0
                         for d in 0..<headDim { delta += dO[i * dim + d] * o[i * dim + d] }
@@ -44,11 +45,11 @@ public enum AttentionGradient {
                     }
                     // Pᵀ and dSᵀ read column-wise: [T, T] (256 KB at T = 256) stays in L2.
                     GEMM.multiply(m: t, n: headDim, k: t, a: GEMM.Matrix(p, rowStride: 1, columnStride: t), b: dO, ldb: dim, bTransposed: false,
-                                  c: dv, ldc: ld, parallel: false)
+                                  c: dv, ldc: ld, parallel: false, precision: precision)
                     GEMM.multiply(m: t, n: headDim, k: t, a: GEMM.Matrix(dp, rowStride: t), b: k, ldb: ld, bTransposed: false, c: dq, ldc: ld,
-                                  alpha: alpha, parallel: false)
+                                  alpha: alpha, parallel: false, precision: precision)
                     GEMM.multiply(m: t, n: headDim, k: t, a: GEMM.Matrix(dp, rowStride: 1, columnStride: t), b: q, ldb: ld, bTransposed: false,
-                                  c: dk, ldc: ld, alpha: alpha, parallel: false)
+                                  c: dk, ldc: ld, alpha: alpha, parallel: false, precision: precision)
                 }
             }
         }

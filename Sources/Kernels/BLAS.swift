@@ -45,9 +45,11 @@ public enum Linear {
     ///   - output: `[rows, out]` f32, row stride `outputStride` (default `out`).
     ///   - accumulate: add to `output` instead of overwriting it (then `bias` is added too; no activation).
     ///   - activation: applied after the bias (PyTorch's `act(linear(x))`).
+    ///   - precision: for f32 weights read in place (training): `.bf16` runs `GEMM.multiply` in bf16 (autocast).
+    ///     Packed weights carry their own precision.
     public static func forward(_ input: UnsafePointer<Float>, rows: Int, weight: Weight, bias: [Float]?,
                                output: UnsafeMutablePointer<Float>, inputStride: Int? = nil, outputStride: Int? = nil,
-                               accumulate: Bool = false, activation: Activation = .none) {
+                               accumulate: Bool = false, activation: Activation = .none, precision: ComputePrecision = .f32) {
         precondition(!(accumulate && activation != .none), "an accumulating linear layer takes no activation")
         Profile.measure(rows < 16 ? "linear (rows < 16)" : "linear") {
             let outFeatures = weight.shape[0], inFeatures = weight.rowLength
@@ -106,7 +108,7 @@ public enum Linear {
                 // each worker packing a panel of W into its L2-resident buffer just before using it.
                 withBias(bias, offset: 0) { b in
                     GEMM.multiply(m: rows, n: outFeatures, k: inFeatures, a: GEMM.Matrix(input, rowStride: lda), b: w, ldb: inFeatures,
-                                  bTransposed: true, c: output, ldc: ldc, bias: b, activation: activation)
+                                  bTransposed: true, c: output, ldc: ldc, bias: b, activation: activation, precision: precision)
                 }
             } else if fused && rows <= 4 {
                 // Memory-bound (DiT's adaLN modulation at batch 2): stream each weight row once.

@@ -4,7 +4,8 @@ import CKernels
 /// AVX2 micro-kernels of the packed inference GEMM (`dk_sgemm`: each panel of B copied or packed into an
 /// L2-resident per-thread buffer just before use) on CPUs with one of those units, else OpenBLAS. Used where
 /// the B operand changes every call — training's forward and backward GEMMs, attention — so OpenBLAS's own kernel
-/// choice (which can be a generic SSE3 one on CPUs it does not know) is off the hot path.
+/// choice (which can be a generic SSE3 one on CPUs it does not know) is off the hot path. With `precision: .bf16`
+/// the same loop nest runs the AVX512_BF16 micro-kernel (`dk_bf16gemm`).
 public enum GEMM {
     /// An operand A `[m, k]`: element (i, kk) at `base[i·rowStride + kk·columnStride]` (row-major: `columnStride` 1;
     /// the transpose of a row-major `[k, m]` matrix: `rowStride` 1).
@@ -27,9 +28,12 @@ public enum GEMM {
     ///   - c: `[m, n]` with row stride `ldc`; overwritten, or added to when `accumulate` (then `alpha` must be 1).
     ///   - bias: `[n]` or nil, added after the scaling; `activation` after it.
     ///   - parallel: split over the workers (false: this thread only, for callers that parallelise around it).
+    ///   - precision: `.bf16` rounds A and B to bf16 as it packs them and accumulates in f32 (`dk_bf16gemm`, AVX512_BF16;
+    ///     torch.autocast's matmul) when `ComputePrecision.bf16Available`, else computes in f32.
     public static func multiply(m: Int, n: Int, k: Int, a: Matrix, b: UnsafePointer<Float>, ldb: Int, bTransposed: Bool,
                                 c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool = false, alpha: Float = 1,
-                                bias: UnsafePointer<Float>? = nil, activation: Activation = .none, parallel: Bool = true) {
+                                bias: UnsafePointer<Float>? = nil, activation: Activation = .none, parallel: Bool = true,
+                                precision: ComputePrecision = .f32) {
         precondition(!accumulate || alpha == 1, "an accumulating GEMM takes no scale")
         guard m > 0, n > 0 else { return }
         guard VectorUnit.current != .portable else {
@@ -42,11 +46,12 @@ public enum GEMM {
             return
         }
         let panels = (n + Int(DK_PANEL) - 1) / Int(DK_PANEL)
+        let gemm = precision == .bf16 && dk_bf16_level() > 0 ? dk_bf16gemm : dk_sgemm
         func run(_ rows: Range<Int>, _ panelRange: Range<Int>) {
-            let status = dk_sgemm(rows.count, n, k, a.base + rows.lowerBound * a.rowStride, a.rowStride, a.columnStride, b, ldb,
+            let status = gemm(rows.count, n, k, a.base + rows.lowerBound * a.rowStride, a.rowStride, a.columnStride, b, ldb,
                                   bTransposed ? 1 : 0, panelRange.lowerBound, panelRange.upperBound, c + rows.lowerBound * ldc, ldc,
                                   accumulate ? 1 : 0, alpha, bias, activation.rawValue)
-            precondition(status == 0, "GEMM: out of memory for a 216 KB panel buffer")
+            precondition(status == 0, "GEMM: out of memory for its per-thread operand buffers")
         }
         if parallel {
             Parallel.forGrid(rows: m, columns: panels, rowAlignment: 8, minimumRows: 64, columnsPerWorker: 8, run)

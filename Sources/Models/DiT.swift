@@ -31,9 +31,10 @@ public final class DiT {
     /// for the paper's sizes; pass `heads` for others). `packWeights`: copy the block matrices into the
     /// packed GEMM layout (inference, the default); false reads every matrix in place, e.g. straight from a
     /// training parameter buffer (`Training.ParameterLayout.modelWeights`), which must then outlive the model.
-    /// `precision`: `.bf16` computes the blocks' qkv, proj, fc1 and fc2 with bf16 operands and f32 accumulation
-    /// (their weights rounded and packed once here; needs `ComputePrecision.bf16Available` and `packWeights`,
-    /// else f32), everything else in f32 — torch.autocast's bf16 split for these layers.
+    /// `precision`: `.bf16` computes the blocks' qkv, proj, fc1 and fc2 and attention's two products with bf16
+    /// operands and f32 accumulation (weights rounded and packed once here, or — `packWeights` false — rounded
+    /// by each GEMM as it packs them; needs `ComputePrecision.bf16Available`, else f32), everything else in f32 —
+    /// torch.autocast's bf16 split for these layers.
     public init(weights: ModelWeights, config: DiTConfig, heads: Int? = nil, packWeights: Bool = true,
                 precision: ComputePrecision = .f32) throws {
         guard let heads = heads ?? config.numHeads else {
@@ -53,7 +54,7 @@ public final class DiT {
                                     linear2: try weights.weight("t_embedder.mlp.2.weight", shape: [d, d]),
                                     bias2: try weights.floats("t_embedder.mlp.2.bias", count: d))
         labelTable = try weights.floats("y_embedder.embedding_table.weight", count: (config.numClasses + 1) * d)
-        let used: ComputePrecision = packWeights && ComputePrecision.bf16Available ? precision : .f32
+        let used: ComputePrecision = ComputePrecision.bf16Available ? precision : .f32
         self.precision = used
         blocks = try (0..<config.depth).map { try DiTBlock(weights, prefix: "blocks.\($0).", dim: d, pack: packWeights, precision: used) }
         finalModulation = try weights.weight("final_layer.adaLN_modulation.1.weight", shape: [2 * d, d])

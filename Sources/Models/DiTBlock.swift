@@ -34,9 +34,12 @@ struct DiTBlock {
     let fc1Bias: [Float]  // [mlp]
     let fc2: Weight  // [D, mlp]
     let fc2Bias: [Float]  // [D]
+    /// What the four matrices and attention's two products compute in (packed weights carry it too).
+    let precision: ComputePrecision
 
     /// `pack`: the four big matrices in the packed GEMM layout of `precision` (inference: packed once at load);
-    /// false reads them in place (training: the parameters change every step and live in the flat buffer).
+    /// false reads them in place (training: the parameters change every step and live in the flat buffer), each
+    /// GEMM then rounding its operands to bf16 as it packs them when `precision` is `.bf16`.
     init(_ weights: ModelWeights, prefix: String, dim d: Int, pack: Bool = true, precision: ComputePrecision = .f32) throws {
         func matrix(_ name: String, shape: [Int]? = nil) throws -> Weight {
             pack ? try weights.packedWeight(name, shape: shape, precision: precision) : try weights.weight(name, shape: shape)
@@ -51,6 +54,7 @@ struct DiTBlock {
         fc1Bias = try weights.floats(prefix + "mlp.fc1.bias", count: fc1.shape[0])
         fc2 = try matrix(prefix + "mlp.fc2.weight", shape: [d, fc1.shape[0]])
         fc2Bias = try weights.floats(prefix + "mlp.fc2.bias", count: d)
+        self.precision = precision
     }
 
     var mlpWidth: Int { fc1.shape[0] }
@@ -72,20 +76,21 @@ struct DiTBlock {
         func chunk(_ k: Int) -> (Int) -> UnsafePointer<Float> { { row in UnsafePointer(mod + (row / tokens) * 6 * d + k * d) } }
 
         Normalization.layerNormModulate(x, scratch.normed.pointer, rows: rows, dim: d, eps: 1e-6, shift: chunk(0), scale: chunk(1))
-        Linear.forward(scratch.normed.pointer, rows: rows, weight: qkv, bias: qkvBias, output: qkvOut)
-        Attention.fusedQKV(qkvOut, batch: batch, tokens: tokens, heads: heads, headDim: d / heads, output: attended)
-        Linear.forward(attended, rows: rows, weight: proj, bias: projBias, output: branch1)
+        Linear.forward(scratch.normed.pointer, rows: rows, weight: qkv, bias: qkvBias, output: qkvOut, precision: precision)
+        Attention.fusedQKV(qkvOut, batch: batch, tokens: tokens, heads: heads, headDim: d / heads, output: attended, precision: precision)
+        Linear.forward(attended, rows: rows, weight: proj, bias: projBias, output: branch1, precision: precision)
         Elementwise.gatedResidual(x, branch1, rows: rows, dim: d, gate: chunk(2))
 
         Normalization.layerNormModulate(x, scratch.normed.pointer, rows: rows, dim: d, eps: 1e-6, shift: chunk(3), scale: chunk(4))
         if let saves {
-            Linear.forward(scratch.normed.pointer, rows: rows, weight: fc1, bias: fc1Bias, output: saves.hidden.pointer)
+            Linear.forward(scratch.normed.pointer, rows: rows, weight: fc1, bias: fc1Bias, output: saves.hidden.pointer, precision: precision)
             scratch.hidden.pointer.update(from: saves.hidden.pointer, count: rows * mlpWidth)
             Elementwise.geluTanh(scratch.hidden.pointer, count: rows * mlpWidth)
         } else {
-            Linear.forward(scratch.normed.pointer, rows: rows, weight: fc1, bias: fc1Bias, output: scratch.hidden.pointer, activation: .geluTanh)
+            Linear.forward(scratch.normed.pointer, rows: rows, weight: fc1, bias: fc1Bias, output: scratch.hidden.pointer, activation: .geluTanh,
+                           precision: precision)
         }
-        Linear.forward(scratch.hidden.pointer, rows: rows, weight: fc2, bias: fc2Bias, output: branch2)
+        Linear.forward(scratch.hidden.pointer, rows: rows, weight: fc2, bias: fc2Bias, output: branch2, precision: precision)
         Elementwise.gatedResidual(x, branch2, rows: rows, dim: d, gate: chunk(5))
     }
 }

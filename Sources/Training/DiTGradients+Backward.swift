@@ -128,15 +128,17 @@ extension DiTGradients {
         s.hidden.pointer.update(from: b.hidden.pointer, count: rows * f)
         Elementwise.geluTanh(s.hidden.pointer, count: rows * f)
         LinearGradient.weights(s.branch.pointer, rows: rows, outFeatures: d, input: s.hidden.pointer, inFeatures: f,
-                               weightGradient: g(pre + "mlp.fc2.weight"), biasGradient: g(pre + "mlp.fc2.bias"))
+                               weightGradient: g(pre + "mlp.fc2.weight"), biasGradient: g(pre + "mlp.fc2.bias"),
+                               precision: precision)
         LinearGradient.input(s.branch.pointer, rows: rows, outFeatures: d, weight: w(pre + "mlp.fc2.weight"), inFeatures: f,
-                             inputGradient: s.hiddenGradient.pointer)
+                             inputGradient: s.hiddenGradient.pointer, precision: precision)
         ElementwiseGradient.geluTanh(s.hiddenGradient.pointer, preActivation: b.hidden.pointer, count: rows * f)
         Normalization.layerNormModulate(s.middle.pointer, s.normed.pointer, rows: rows, dim: d, eps: eps, shift: rowChunk(3), scale: rowChunk(4))
         LinearGradient.weights(s.hiddenGradient.pointer, rows: rows, outFeatures: f, input: s.normed.pointer, inFeatures: d,
-                               weightGradient: g(pre + "mlp.fc1.weight"), biasGradient: g(pre + "mlp.fc1.bias"))
+                               weightGradient: g(pre + "mlp.fc1.weight"), biasGradient: g(pre + "mlp.fc1.bias"),
+                               precision: precision)
         LinearGradient.input(s.hiddenGradient.pointer, rows: rows, outFeatures: f, weight: w(pre + "mlp.fc1.weight"), inFeatures: d,
-                             inputGradient: s.normedGradient.pointer)
+                             inputGradient: s.normedGradient.pointer, precision: precision)
         let dMod2 = NormalizationGradient.layerNormModulate(s.middle.pointer, s.normedGradient.pointer, rows: rows, dim: d, eps: eps,
                                                             rowsPerItem: tokens, scale: chunk(4), dx: dR, accumulate: true)
 
@@ -144,16 +146,18 @@ extension DiTGradients {
         let dGate1 = ElementwiseGradient.gatedResidual(dR, branch: b.attentionOutput.pointer, rows: rows, dim: d, rowsPerItem: tokens,
                                                        gate: chunk(2), dBranch: s.branch.pointer)
         LinearGradient.weights(s.branch.pointer, rows: rows, outFeatures: d, input: b.attention.pointer, inFeatures: d,
-                               weightGradient: g(pre + "attn.proj.weight"), biasGradient: g(pre + "attn.proj.bias"))
+                               weightGradient: g(pre + "attn.proj.weight"), biasGradient: g(pre + "attn.proj.bias"),
+                               precision: precision)
         LinearGradient.input(s.branch.pointer, rows: rows, outFeatures: d, weight: w(pre + "attn.proj.weight"), inFeatures: d,
-                             inputGradient: s.attentionGradient.pointer)
+                             inputGradient: s.attentionGradient.pointer, precision: precision)
         AttentionGradient.fusedQKV(b.qkv.pointer, output: b.attention.pointer, dOutput: s.attentionGradient.pointer, batch: n,
-                                   tokens: tokens, heads: heads, headDim: d / heads, dqkv: s.qkvGradient.pointer)
+                                   tokens: tokens, heads: heads, headDim: d / heads, dqkv: s.qkvGradient.pointer, precision: precision)
         Normalization.layerNormModulate(b.input.pointer, s.normed.pointer, rows: rows, dim: d, eps: eps, shift: rowChunk(0), scale: rowChunk(1))
         LinearGradient.weights(s.qkvGradient.pointer, rows: rows, outFeatures: 3 * d, input: s.normed.pointer, inFeatures: d,
-                               weightGradient: g(pre + "attn.qkv.weight"), biasGradient: g(pre + "attn.qkv.bias"))
+                               weightGradient: g(pre + "attn.qkv.weight"), biasGradient: g(pre + "attn.qkv.bias"),
+                               precision: precision)
         LinearGradient.input(s.qkvGradient.pointer, rows: rows, outFeatures: 3 * d, weight: w(pre + "attn.qkv.weight"), inFeatures: d,
-                             inputGradient: s.normedGradient.pointer)
+                             inputGradient: s.normedGradient.pointer, precision: precision)
         let dMod1 = NormalizationGradient.layerNormModulate(b.input.pointer, s.normedGradient.pointer, rows: rows, dim: d, eps: eps,
                                                             rowsPerItem: tokens, scale: chunk(1), dx: dR, accumulate: true)
 

@@ -19,17 +19,22 @@ public final class DiTGradients: GradientComputer {
     public let layout: ParameterLayout
     /// Attention heads.
     public let heads: Int
+    /// What the blocks' GEMMs (qkv, proj, fc1, fc2, attention) compute in, forward and backward: `.bf16` rounds
+    /// their operands to bf16 and accumulates in f32 (torch.autocast's split; parameters, gradients, loss,
+    /// norms, adaLN and embedders stay f32). `.f32` on a CPU without AVX512_BF16, whatever was asked.
+    public let precision: ComputePrecision
     let loss: TrainingLoss
     var activations: DiTActivations?
     var scratch: BackwardScratch?
 
-    public init(layout: ParameterLayout, heads: Int? = nil) throws {
+    public init(layout: ParameterLayout, heads: Int? = nil, precision: ComputePrecision = .f32) throws {
         guard let heads = heads ?? layout.config.numHeads else {
             throw ModelError("the number of attention heads of a \(layout.config.hiddenSize)-wide DiT is not known; pass it (--num-heads)")
         }
         guard layout.config.learnSigma else { throw ModelError("training needs a learn_sigma DiT (8 output channels): the official loss learns the variance") }
         self.layout = layout
         self.heads = heads
+        self.precision = ComputePrecision.bf16Available ? precision : .f32
         self.loss = try TrainingLoss()
     }
 
@@ -44,7 +49,8 @@ public final class DiTGradients: GradientComputer {
             throw ModelError("training batch of \(n) labels, \(batch.timesteps.count) timesteps, \(batch.latents.count) latent and \(batch.noise.count) noise values; expected \(n)×[\(c), \(s), \(s)]")
         }
         if let bad = batch.timesteps.first(where: { $0 < 0 || $0 >= loss.steps }) { throw ModelError("timestep \(bad) is outside 0…\(loss.steps - 1)") }
-        let model = try DiT(weights: layout.modelWeights(parameters: parameters), config: config, heads: heads, packWeights: false)
+        let model = try DiT(weights: layout.modelWeights(parameters: parameters), config: config, heads: heads, packWeights: false,
+                            precision: precision)
         if activations?.batch != n {
             activations = nil
             scratch = nil

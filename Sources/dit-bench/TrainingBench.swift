@@ -8,14 +8,15 @@ import Training
 /// activations, the hand-written backward (`DiTGradients`), the `torch.optim.AdamW` update and the EMA
 /// update (official recipe: `pos_embed` frozen, EMA 0.9999) — with random parameters in the flat buffer
 /// and a random batch (t spread over 0…999, one label dropped), as `scripts/bench/train_step.py` times
-/// the official PyTorch step.
-func runTrainingBench(model: String, imageSize: Int, batch: Int, json: Bool, timer: BenchTimer) throws {
+/// the official PyTorch step. `precision` `.bf16` (`--dtype bf16`): the blocks' GEMMs in bf16, forward and
+/// backward (`DiTGradients.precision`), against `train_step.py --dtype bf16` (torch.autocast).
+func runTrainingBench(model: String, imageSize: Int, batch: Int, precision: ComputePrecision, json: Bool, timer: BenchTimer) throws {
         let runs = timer.runs, warmup = timer.warmup
         let config = try DiTVariant.config(model, imageSize: imageSize)
         let layout = ParameterLayout(config: config)
-        let engine = try DiTGradients(layout: layout)
+        let engine = try DiTGradients(layout: layout, precision: precision)
         let log: (String) -> Void = { if !json { print($0) } }
-        log("\(config.description); training step (loss + backward + AdamW + EMA), batch \(batch); \(Parallel.threadCount) threads, OpenBLAS \(BLAS.coreName)")
+        log("\(config.description); training step (loss + backward + AdamW + EMA), batch \(batch); \(Parallel.threadCount) threads, OpenBLAS \(BLAS.coreName); block GEMMs \(engine.precision)")
         var parameters = [Float](repeating: 0, count: layout.count)  // [layout.count]
         parameters.withUnsafeMutableBufferPointer { p in
             let base = p.baseAddress!
@@ -52,7 +53,7 @@ func runTrainingBench(model: String, imageSize: Int, batch: Int, json: Bool, tim
         let peak = peakResidentBytes()
         let flop = 3 * Double(batch) * ditForwardFLOP(config)
         var result: [String: Any] = ["model": model, "image_size": imageSize, "batch": batch, "threads": Parallel.threadCount,
-                                     "openblas_core": BLAS.coreName, "runs": runs, "warmup": warmup,
+                                     "openblas_core": BLAS.coreName, "runs": runs, "warmup": warmup, "dtype": engine.precision.rawValue,
                                      "train_step_seconds": median(times), "train_step_runs": times, "train_step_gflop": flop / 1e9,
                                      "train_step_gflops_per_second": flop / 1e9 / median(times), "loss": lastLoss,
                                      "parameter_count": layout.count, "peak_rss_bytes": peak,

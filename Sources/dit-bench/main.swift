@@ -15,8 +15,10 @@ runReportingErrors {
     if let threads = settings.optionalInt("threads") { Parallel.threadCount = threads }
     guard runs > 0, warmup >= 0, batch > 0, vaeBatch > 0 else { throw ModelError("--runs, --batch and --vae-batch must be positive") }
     let timer = BenchTimer(runs: runs, warmup: warmup, profile: settings.bool("profile"))
+    let (precision, precisionNote) = ComputePrecision.resolve(dtype: settings.string("dtype"))
+    if let precisionNote { FileHandle.standardError.write(Data((precisionNote + "\n").utf8)) }
     if settings.bool("train") {
-        try runTrainingBench(model: model, imageSize: imageSize, batch: batch, json: json, timer: timer)
+        try runTrainingBench(model: model, imageSize: imageSize, batch: batch, precision: precision, json: json, timer: timer)
         return
     }
     var result: [String: Any] = ["model": model, "image_size": imageSize, "batch": batch, "threads": Parallel.threadCount,
@@ -28,8 +30,6 @@ runReportingErrors {
     options.keepHalfPrecision = settings.bool("use_fp16")
     options.imageSize = imageSize
     let loadStart = Date()
-    let (precision, precisionNote) = ComputePrecision.resolve(dtype: settings.string("dtype"))
-    if let precisionNote { FileHandle.standardError.write(Data((precisionNote + "\n").utf8)) }
     let (dit, weightBytes) = try BenchModels.dit(weights: settings.optionalString("weights"), model: model, imageSize: imageSize, options: options,
                                                  precision: precision)
     let config = dit.config

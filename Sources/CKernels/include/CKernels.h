@@ -111,6 +111,15 @@ int dk_bf16gemm_weight_left(size_t m, size_t n, size_t k, const uint16_t *w_rows
 int dk_bf16gemm_packed(size_t m, size_t n, size_t k, const float *a, size_t lda, const uint16_t *packed, size_t panel_begin,
                        size_t panel_end, float *c, size_t ldc, const float *bias, int activation);
 
+/// `dk_sgemm` in bf16: `c[:, 48·panel_begin ..< min(48·panel_end, n)] = act(α · bf16(A) · bf16(B) + bias)` (or
+/// `c +=` when `accumulate`, then α must be 1) with f32 accumulation (`vdpbf16ps`), the operands and arguments
+/// as `dk_sgemm`'s (A any strides, B row-major or transposed). Training's GEMMs in bf16 (torch.autocast): A's rows
+/// are rounded (as `dk_f32_to_bf16`) into a per-thread buffer of k pairs as they are copied, each 48-column panel
+/// of B as it is packed into a per-thread buffer just before its GEMM — B changes every call, nothing is
+/// rounded ahead. Requires `dk_bf16_level() == 1`; returns 0, or -1 when a buffer could not be allocated.
+int dk_bf16gemm(size_t m, size_t n, size_t k, const float *a, size_t rsa, size_t csa, const float *b, size_t ldb, int b_transposed,
+                size_t panel_begin, size_t panel_end, float *c, size_t ldc, int accumulate, float alpha, const float *bias, int activation);
+
 // ---------------------------------------------------------------- optimizer updates (optimizer_kernels.c)
 // Element-wise, IEEE operations only: the AVX-512 path and the portable one give the same bits.
 
