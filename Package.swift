@@ -91,7 +91,7 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Parity", "Models", "Kernels", "Diffusion", "Checkpoint", "NameMaps", "TestSupport", "dit-parity", "dit-train", "dit-extract", "vae-convert", "dit-sample"]),
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "TestSupport"]),
         .testTarget(name: "NameMapsTests", dependencies: ["NameMaps", "Checkpoint"]),
-        .testTarget(name: "DigitsTests", dependencies: ["Sampling", "Models", "Checkpoint", "NameMaps", "Parity", "TestSupport", "dit-train", "dit-extract"]),
+        .testTarget(name: "DigitsTests", dependencies: ["Sampling", "Models", "Kernels", "Checkpoint", "NameMaps", "Parity", "TestSupport", "dit-train", "dit-extract"]),
         .testTarget(name: "DiffusionTests", dependencies: ["Diffusion", "Imaging", "CZlib", "Sampling", "CLISupport"]),
         .testTarget(name: "CLISupportTests", dependencies: ["CLISupport"]),
         .testTarget(name: "DistributedTests", dependencies: ["Distributed", "Sampling", "Diffusion", "Imaging", "Checkpoint", "CZlib", "mpi-selftest", "dit-sample", "TestSupport", "NameMaps",

@@ -15,7 +15,7 @@ enum TrainSettings {
         examples: ["dit-train --config configs/training/class_cond_finetune.yaml",
                    "dit-train -c configs/training/digits.yaml --max_steps 50 --output_path runs/digits",
                    "dit-train -c cfg.yaml --resume True"],
-        declarations: model + data + optimisation + outputs + ours,
+        declarations: model + data + optimisation + PrecisionSettings.declarations + outputs + ours,
         acceptedWithNote: ignoredOnCPU
     )
 
@@ -105,7 +105,7 @@ enum TrainSettings {
         SettingDeclaration("quiet", .bool, default: .bool(false), help: "No progress bar or log lines."),
     ]
 
-    /// MindONE keys that mean nothing on a CPU in f32: accepted with one note line each.
+    /// MindONE keys that mean nothing on a CPU: accepted with one note line each.
     static let ignoredOnCPU: [String: String] = {
         var notes: [String: String] = [:]
         for key in ["device_target", "mode", "jit_level", "max_device_memory", "precision_mode", "enable_modelarts"] {
@@ -114,11 +114,9 @@ enum TrainSettings {
         for key in ["enable_flash_attention", "use_recompute"] {
             notes[key] = "\(key) is ignored: attention is exact and activations are saved/recomputed by the engine's own plan"
         }
-        for key in ["use_fp16", "dtype", "amp_level"] {
-            notes[key] = "\(key) accepted: dit-train computes in float32 (MindONE's fp16 AMP is not reproduced)"
-        }
+        notes["amp_level"] = "amp_level is ignored: dtype bf16 (or fp16) always uses torch.autocast's split — bf16 GEMMs, everything else in float32"
         for key in ["loss_scaler_type", "init_loss_scale", "loss_scale_factor", "scale_window", "drop_overflow_update"] {
-            notes[key] = "\(key) is ignored: float32 training needs no loss scaling"
+            notes[key] = "\(key) is ignored: float32 and bf16 training need no loss scaling (bf16 has float32's exponent range)"
         }
         for key in ["dataset_sink_mode", "sink_size", "callback_size", "num_parallel_workers", "num_workers", "profile", "log_level"] {
             notes[key] = "\(key) is a MindSpore runtime option: ignored"

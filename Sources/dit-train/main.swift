@@ -90,7 +90,10 @@ func train(_ settings: ResolvedSettings, communicator: Communicator, launch: Lau
     let data = opened!
     options.useFlippedLatents = data.flip
     log("data: \(data.description); random flips \(data.flip ? "on" : "off")")
-    let computer = try DiTGradients(layout: model.layout, heads: model.heads)
+    let precision = PrecisionSettings.resolve(settings)
+    if let note = precision.note { log(note) }
+    let computer = try DiTGradients(layout: model.layout, heads: model.heads, precision: precision.precision)
+    log("compute: \(computer.precision)")
     var initial = model.parameters  // [layout.count]: rank 0's weights on every rank
     model.parameters = []  // `initial` is now the only owner: no second copy of the model for the whole run
     initial.withUnsafeMutableBufferPointer { communicator.broadcast($0, root: 0) }

@@ -1,5 +1,6 @@
 import Checkpoint
 import Foundation
+import Kernels
 import TestSupport
 import XCTest
 
@@ -48,7 +49,14 @@ final class TrainCLITests: XCTestCase {
         // The seed's command; only the image size (our tiny stand-ins are 64 px) and the length differ.
         let r = try ToolRunner.run("dit-train", ["--config", config, "--image_size", "64", "--epochs", "3", "--num_heads", "2"], workingDirectory: dir)
         XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
-        XCTAssertTrue(r.stdout.contains("note: dtype accepted: dit-train computes in float32"), r.stdout)
+        // MindONE's dtype "fp16" (AMP): bf16 GEMMs on an AVX512_BF16 CPU, float32 elsewhere, either way said.
+        if ComputePrecision.bf16Available {
+            XCTAssertTrue(r.stdout.contains("note: dtype fp16: a CPU has no float16 GEMM; computing as dtype bf16"), r.stdout)
+            XCTAssertTrue(r.stdout.contains("compute: bf16 GEMMs, f32 accumulation"), r.stdout)
+        } else {
+            XCTAssertTrue(r.stdout.contains("note: dtype fp16: this CPU has neither a float16 GEMM nor AVX512_BF16"), r.stdout)
+            XCTAssertTrue(r.stdout.contains("compute: float32"), r.stdout)
+        }
         XCTAssertTrue(r.stdout.contains("encoding 3 images of imagenet_samples/images/ (MindONE CSV, transform mindone, flip False)"), r.stdout)
         XCTAssertTrue(r.stdout.contains("lr 5e-05"), r.stdout)
         XCTAssertTrue(r.stdout.contains("EMA constant 0.9999"), r.stdout)

@@ -4,6 +4,10 @@ it — `diffusion.training_losses` (create_diffusion(timestep_respacing="")) on 
 random weights (every layer, so no zero-init shortcut), fp32, N threads, medians after a warm-up. Also times
 the loss + backward part alone (what `dit-bench --train` times). Prints one JSON object.
 
+`--dtype bf16`: the forward and loss under `torch.autocast("cpu", dtype=torch.bfloat16)` (PyTorch's mixed
+precision on a CPU: linear/matmul/conv in bf16 through oneDNN, the rest in f32; backward outside the context as
+autocast prescribes), f32 master weights, AdamW and EMA — the anchor of `dit-bench --train --dtype bf16`.
+
     ~/fixtures-venv/bin/python scripts/bench/train_step.py --dit-repo /path/to/DiT --model DiT-B/2 --batch 4
     scripts/bench/train_step.py ... --swift .build-runtime/release/dit-bench   # also runs dit-bench --train, ratios
 
@@ -32,6 +36,7 @@ def main():
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--warmup", type=int, default=1)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--dtype", choices=["fp32", "bf16"], default="fp32")
     p.add_argument("--swift", help="path to dit-bench: run `dit-bench --train` with the same settings first and print ratios")
     args = p.parse_args()
 
@@ -39,7 +44,7 @@ def main():
     if args.swift:
         out = subprocess.run([args.swift, "--train", "--model", args.model, "--image-size", str(args.image_size),
                               "--batch", str(args.batch), "--runs", str(args.runs), "--warmup", str(args.warmup),
-                              "--threads", str(args.threads), "--json"], check=True, capture_output=True, text=True).stdout
+                              "--threads", str(args.threads), "--dtype", args.dtype, "--json"], check=True, capture_output=True, text=True).stdout
         swift = json.loads(out.strip().splitlines()[-1])
 
     torch.set_num_threads(args.threads)
@@ -70,7 +75,8 @@ def main():
 
     def loss_backward():
         t = torch.randint(0, diffusion.num_timesteps, (n,))
-        loss = diffusion.training_losses(model, x, t, dict(y=y))["loss"].mean()
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.dtype == "bf16"):
+            loss = diffusion.training_losses(model, x, t, dict(y=y))["loss"].mean()
         opt.zero_grad()
         loss.backward()
         return loss
@@ -92,7 +98,7 @@ def main():
 
     steps = timed(full_step)
     backward_only = timed(loss_backward)
-    result = {"model": args.model, "image_size": args.image_size, "batch": n, "threads": args.threads, "torch": torch.__version__,
+    result = {"model": args.model, "image_size": args.image_size, "batch": n, "threads": args.threads, "dtype": args.dtype, "torch": torch.__version__,
               "train_step_seconds": statistics.median(steps), "train_step_runs": steps,
               "loss_backward_seconds": statistics.median(backward_only), "loss_backward_runs": backward_only,
               "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}
