@@ -1,4 +1,5 @@
 import Foundation
+import Kernels
 import Models
 import NameMaps
 import Sampling
@@ -23,13 +24,16 @@ enum DigitsFixture {
     }
 
     /// Loads a DiT and a VAE from any supported file and naming, as dit-sample does.
-    static func models(dit ditPath: String, vae vaePath: String, config: SampleConfig) throws -> (DiTDenoiser, VAEDecoder) {
+    /// `precision` `.bf16`: the DiT's block GEMMs and the VAE's convolutions in bf16 (f32 on a CPU without AVX512_BF16).
+    static func models(dit ditPath: String, vae vaePath: String, config: SampleConfig,
+                       precision: ComputePrecision = .f32) throws -> (DiTDenoiser, VAEDecoder) {
         var options = LoadOptions()
         options.imageSize = config.imageSize
         let ditWeights = try ModelLoader.load(ditPath, family: .dit, options: options)
-        let dit = try DiT(weights: ditWeights.weights, config: ditWeights.conversion.dit!, heads: config.numHeads)
+        let dit = try DiT(weights: ditWeights.weights, config: ditWeights.conversion.dit!, heads: config.numHeads, precision: precision)
         let vaeWeights = try ModelLoader.load(vaePath, family: .vae)
-        let vae = try AutoencoderKL(weights: vaeWeights.weights, config: vaeWeights.conversion.vae!, groups: config.vaeNormGroups)
+        let vae = try AutoencoderKL(weights: vaeWeights.weights, config: vaeWeights.conversion.vae!, groups: config.vaeNormGroups,
+                                    precision: precision)
         return (DiTDenoiser(dit), VAEDecoder(vae))
     }
 
