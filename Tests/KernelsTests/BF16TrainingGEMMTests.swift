@@ -30,14 +30,10 @@ final class BF16TrainingGEMMTests: XCTestCase {
         }
         let u8 = 0x1p-8, u24 = 0x1p-24, growth = (1 + 0x1p-7 + 0x1p-16) * 1.01
         for (m, k, n) in Self.shapes {
-            let ldb = n + 48, ldbT = k + 5, ldc = n + 16
-            let a = rng.floats(m * k)  // [m, k] f32 row-major
-            let aT = (0..<(k * m)).map { a[($0 % m) * k + $0 / m] }  // [k, m] f32: the same matrix transposed
-            let b = rng.floats(k * ldb)  // [k, ldb] f32, the first n columns used
-            var bT = [Float](repeating: 0, count: n * ldbT)  // [n, ldbT] f32: Bᵀ, the first k columns used
-            for kk in 0..<k { for j in 0..<n { bT[j * ldbT + kk] = b[kk * ldb + j] } }
+            let operands = GEMMOperands(m: m, k: k, n: n, rng: &rng)
+            let (ldb, ldbT, ldc, a, aT, b, bT, start) = (operands.ldb, operands.ldbT, operands.ldc, operands.a, operands.aT, operands.b,
+                                                         operands.bT, operands.start)
             let bias = rng.floats(n)  // [n] f32
-            let start = rng.floats(m * ldc)  // [m, ldc] f32: what C holds before the call
             let aRounded = a.map(wide), bRounded = b.map(wide)  // [m, k], [k, ldb] f64: torch's bf16 values
             for transposedA in [false, true] {
                 for transposedB in [false, true] {
@@ -105,24 +101,19 @@ final class BF16TrainingGEMMTests: XCTestCase {
         } } }
         let u8 = 0x1p-8, u24 = 0x1p-24, growth = (1 + 0x1p-7 + 0x1p-16) * 1.01
         func bound(_ magnitude: Double, terms: Int) -> Double { (2 * u8 + u8 * u8) * magnitude + Double(terms) * u24 * growth * magnitude }
+        let reference = LinearGradientReference(g: g, x: x, w: w, rows: rows, outFeatures: outF, inFeatures: inF)
         var dwRatio = 0.0, dxRatio = 0.0, dwRelative = 0.0
-        for o in 0..<outF {
-            for i in 0..<inF {
-                var exact = 0.0, magnitude = 0.0
-                for r in 0..<rows { let t = Double(g[r * outF + o]) * Double(x[r * inF + i]); exact += t; magnitude += abs(t) }
-                dwRatio = max(dwRatio, abs(Double(dw[o * inF + i]) - exact) / bound(magnitude, terms: rows))
-                dwRelative = max(dwRelative, abs(Double(dw[o * inF + i]) - exact) / magnitude)
-            }
-            var sum = 0.0, magnitude = 0.0
-            for r in 0..<rows { sum += Double(g[r * outF + o]); magnitude += abs(Double(g[r * outF + o])) }
-            XCTAssertLessThanOrEqual(abs(Double(db[o]) - sum), Double(rows) * u24 / (1 - Double(rows) * u24) * magnitude, "db[\(o)] (f32)")
+        for (j, exact) in reference.dw.enumerated() {
+            let error = abs(Double(dw[j]) - exact)
+            dwRatio = max(dwRatio, error / bound(reference.dwMagnitude[j], terms: rows))
+            dwRelative = max(dwRelative, error / reference.dwMagnitude[j])
         }
-        for r in 0..<rows {
-            for i in 0..<inF {
-                var exact = 0.0, magnitude = 0.0
-                for o in 0..<outF { let t = Double(g[r * outF + o]) * Double(w[o * inF + i]); exact += t; magnitude += abs(t) }
-                dxRatio = max(dxRatio, abs(Double(dx[r * inF + i]) - exact) / bound(magnitude, terms: outF))
-            }
+        for o in 0..<outF {
+            XCTAssertLessThanOrEqual(abs(Double(db[o]) - reference.db[o]), Double(rows) * u24 / (1 - Double(rows) * u24) * reference.dbMagnitude[o],
+                                     "db[\(o)] (f32)")
+        }
+        for (j, exact) in reference.dx.enumerated() {
+            dxRatio = max(dxRatio, abs(Double(dx[j]) - exact) / bound(reference.dxMagnitude[j], terms: outF))
         }
         XCTAssertLessThanOrEqual(dwRatio, 1, "dW")
         XCTAssertLessThanOrEqual(dxRatio, 1, "dX")

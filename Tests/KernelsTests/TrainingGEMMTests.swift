@@ -20,13 +20,9 @@ final class TrainingGEMMTests: XCTestCase {
         var rng = TestRandom(seed: 11)
         for unit in [VectorUnit.avx512, .avx2, .portable] where VectorUnit.limit(to: unit) == unit {
             for (m, k, n) in Self.shapes {
-                let ldb = n + 48, ldbT = k + 5, ldc = n + 16
-                let a = rng.floats(m * k)  // [m, k] f32 row-major
-                let aT = (0..<(k * m)).map { a[($0 % m) * k + $0 / m] }  // [k, m] f32: the same matrix transposed
-                let b = rng.floats(k * ldb)  // [k, ldb] f32, the first n columns used
-                var bT = [Float](repeating: 0, count: n * ldbT)  // [n, ldbT] f32: Bᵀ, the first k columns used
-                for kk in 0..<k { for j in 0..<n { bT[j * ldbT + kk] = b[kk * ldb + j] } }
-                let start = rng.floats(m * ldc)  // [m, ldc] f32: what C holds before the call
+                let operands = GEMMOperands(m: m, k: k, n: n, rng: &rng)
+                let (ldb, ldbT, ldc, a, aT, b, bT, start) = (operands.ldb, operands.ldbT, operands.ldc, operands.a, operands.aT, operands.b,
+                                                             operands.bT, operands.start)
                 for transposedA in [false, true] {
                     for transposedB in [false, true] {
                         for (accumulate, alpha) in [(false, Float(1)), (true, 1), (false, 0.125)] {
@@ -82,22 +78,16 @@ final class TrainingGEMMTests: XCTestCase {
             dx.withUnsafeMutableBufferPointer { LinearGradient.input(gp.baseAddress!, rows: rows, outFeatures: outF, weight: wp.baseAddress!, inFeatures: inF, inputGradient: $0.baseAddress!) }
         } } }
         let u = 0x1p-24
-        for o in 0..<outF {
-            for i in 0..<inF {
-                var exact = 0.0, magnitude = 0.0
-                for r in 0..<rows { let t = Double(g[r * outF + o]) * Double(x[r * inF + i]); exact += t; magnitude += abs(t) }
-                XCTAssertLessThanOrEqual(abs(Double(dw[o * inF + i]) - exact), Double(rows) * u / (1 - Double(rows) * u) * magnitude, "dW[\(o), \(i)]")
-            }
-            var sum = 0.0, magnitude = 0.0
-            for r in 0..<rows { sum += Double(g[r * outF + o]); magnitude += abs(Double(g[r * outF + o])) }
-            XCTAssertLessThanOrEqual(abs(Double(db[o]) - sum), Double(rows) * u / (1 - Double(rows) * u) * magnitude, "db[\(o)]")
+        let reference = LinearGradientReference(g: g, x: x, w: w, rows: rows, outFeatures: outF, inFeatures: inF)
+        func γ(_ terms: Int) -> Double { Double(terms) * u / (1 - Double(terms) * u) }
+        for (j, exact) in reference.dw.enumerated() {
+            XCTAssertLessThanOrEqual(abs(Double(dw[j]) - exact), γ(rows) * reference.dwMagnitude[j], "dW[\(j / inF), \(j % inF)]")
         }
-        for r in 0..<rows {
-            for i in 0..<inF {
-                var exact = 0.0, magnitude = 0.0
-                for o in 0..<outF { let t = Double(g[r * outF + o]) * Double(w[o * inF + i]); exact += t; magnitude += abs(t) }
-                XCTAssertLessThanOrEqual(abs(Double(dx[r * inF + i]) - exact), Double(outF) * u / (1 - Double(outF) * u) * magnitude, "dX[\(r), \(i)]")
-            }
+        for (o, sum) in reference.db.enumerated() {
+            XCTAssertLessThanOrEqual(abs(Double(db[o]) - sum), γ(rows) * reference.dbMagnitude[o], "db[\(o)]")
+        }
+        for (j, exact) in reference.dx.enumerated() {
+            XCTAssertLessThanOrEqual(abs(Double(dx[j]) - exact), γ(outF) * reference.dxMagnitude[j], "dX[\(j / inF), \(j % inF)]")
         }
     }
 
