@@ -20,7 +20,7 @@ let parityTool = ToolSettings(
         SettingDeclaration("atol", .double, default: .none, help: "Absolute tolerance (default: 0 for DiT, 5e-5 for the VAE)."),
         SettingDeclaration("rtol", .double, default: .none, help: "Tolerance relative to max|ref| per tensor (default: 1e-5 for DiT, 0 for the VAE)."),
         SettingDeclaration("dtype", .choice(["fp32", "bf16"]), default: .string("fp32"),
-                           help: "bf16: the DiT blocks' qkv, proj, fc1, fc2 (or the VAE's convolutions and attention projections) in bf16 with f32 accumulation (AVX512_BF16; else float32 with a note), compared with the f32 reference under the derived bf16 tolerance unless --atol/--rtol are given."),
+                           help: "bf16: the DiT blocks' qkv, proj, fc1, fc2 and attention's two products (or the VAE's convolutions and attention projections) in bf16 with f32 accumulation (AVX512_BF16; else float32 with a note), compared with the f32 reference under the derived bf16 tolerance unless --atol/--rtol are given."),
         SettingDeclaration("use_fp16", .bool, default: .bool(false), help: "Keep f16/bf16 weights 16-bit (memory-mapped) and widen them on use."),
         SettingDeclaration("num_heads", .int, default: .none, help: "DiT attention heads (default: the bundle's num_heads, else the paper's value for the size)."),
         SettingDeclaration("groups", .int, default: .none, help: "VAE GroupNorm groups (default: the bundle's norm_num_groups, else 32)."),
@@ -73,7 +73,7 @@ runReportingErrors {
         let model = try DiT(weights: loaded.weights, config: plan.dit!, heads: settings.optionalInt("num_heads") ?? bundle.metadataInt("num_heads"),
                             precision: precision)
         let base: Tolerance = precision == .bf16 ? .ditBF16(depth: plan.dit!.depth) : .dit
-        if precision == .bf16 { print("compute: \(precision) in the blocks' qkv, proj, fc1, fc2 (\(4 * plan.dit!.depth) GEMMs); default tolerance \(base) — \(Tolerance.bf16Derivation)") }
+        if precision == .bf16 { print("compute: \(precision) in the blocks' qkv, q·kᵀ, P·v, proj, fc1, fc2 (\(Tolerance.ditBF16GEMMsPerBlock * plan.dit!.depth) GEMMs in sequence); default tolerance \(base) — \(Tolerance.bf16Derivation)") }
         report = try ParityRunner.run(model, bundle: bundle, tolerance: tolerance(default: base))
     }
     print(report.table())
