@@ -15,11 +15,14 @@ public enum ToolRunner {
         public let stderr: String
     }
 
-    /// Runs `tool` with `arguments`, in `workingDirectory` when given (else the test's own).
-    public static func run(_ tool: String, _ arguments: [String], workingDirectory: String? = nil) throws -> Result {
+    /// Runs `tool` with `arguments`, in `workingDirectory` when given (else the test's own), with `environment`
+    /// added to this process's variables.
+    public static func run(_ tool: String, _ arguments: [String], workingDirectory: String? = nil,
+                           environment: [String: String] = [:]) throws -> Result {
         let process = Process()
         process.executableURL = Bundle.main.bundleURL.appendingPathComponent(tool)
         process.arguments = arguments
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         if let workingDirectory { process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory) }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out

@@ -126,6 +126,38 @@ final class TrainCLITests: XCTestCase {
         }
     }
 
+    /// `dtype` / MindONE R1's `use_fp16`: what each computes in, said in one line; bf16 on a CPU without AVX512_BF16
+    /// (here: turned off by DITPORT_BF16=off) computes in float32 and says so; a bad dtype is an error naming it.
+    func testPrecisionKeysSayWhatTheyComputeIn() throws {
+        let dir = try temporaryDirectory()
+        let cache = try tinyCache(dir)
+        func run(_ extra: [String], environment: [String: String] = [:]) throws -> ToolRunner.Result {
+            try ToolRunner.run("dit-train", TrainCLITests.tinyModel + ["--latent_cache", cache, "--max_steps", "1", "--train_batch_size", "2",
+                                                                     "--output_path", dir + "/run-\(UUID().uuidString)", "--output_timestamp", "False"] + extra,
+                               environment: environment)
+        }
+        let unit = ComputePrecision.bf16Available
+        let plain = try run([])
+        XCTAssertEqual(plain.status, 0, plain.stderr)
+        XCTAssertTrue(plain.stdout.contains("compute: float32"), plain.stdout)
+        XCTAssertFalse(plain.stdout.contains("note: dtype"), plain.stdout)
+        let r1 = try run(["--use_fp16", "True"])
+        XCTAssertEqual(r1.status, 0, r1.stderr)
+        XCTAssertTrue(r1.stdout.contains(unit ? "note: use_fp16 True: a CPU has no float16 GEMM; computing as dtype bf16"
+                                              : "note: use_fp16 True: this CPU has neither a float16 GEMM nor AVX512_BF16"), r1.stdout)
+        XCTAssertTrue(r1.stdout.contains(unit ? "compute: bf16 GEMMs, f32 accumulation" : "compute: float32"), r1.stdout)
+        let explicit = try run(["--use_fp16", "True", "--dtype", "fp32"])
+        XCTAssertTrue(explicit.stdout.contains("compute: float32") && !explicit.stdout.contains("note: use_fp16"), "dtype wins over use_fp16: \(explicit.stdout)")
+        let off = try run(["--dtype", "bf16"], environment: ["DITPORT_BF16": "off"])
+        XCTAssertEqual(off.status, 0, off.stderr)
+        XCTAssertTrue(off.stdout.contains("note: dtype bf16: this CPU has no usable AVX512_BF16 (vdpbf16ps), computing in float32"), off.stdout)
+        XCTAssertTrue(off.stdout.contains("compute: float32"), off.stdout)
+        let bad = try run(["--dtype", "fp8"])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("dtype"), bad.stderr)
+        XCTAssertEqual(bad.stderr.split(separator: "\n").count, 1, bad.stderr)
+    }
+
     func testBadInputIsOneLine() throws {
         let dir = try temporaryDirectory()
         let cache = try tinyCache(dir)
