@@ -126,7 +126,7 @@ func train(_ settings: ResolvedSettings, communicator: Communicator, launch: Lau
     }
     recipe.summaryLines.forEach(log)
     log("training: \(trainer.totalSteps) steps (\(trainer.stepsPerEpoch) per epoch), batch \(options.batchSize) × \(recipe.gradientAccumulationSteps) accumulation, "
-        + "seed \(seed), \(options.injectedNoise.map { "randomness injected from \($0.path)" } ?? "per-sample randomness from the seed"); float32 on \(Parallel.threadCount) threads")
+        + "seed \(seed), \(options.injectedNoise.map { "randomness injected from \($0.path)" } ?? "per-sample randomness from the seed"); \(computer.precision) on \(Parallel.threadCount) threads")
     log("run folder: \(run.path) (\(options.checkpointFormat == .ckpt ? "MindONE ckpt/" : "official checkpoints/"))")
 
     let lossLog: LossLog? = rank == 0 ? try LossLog(folder: run.path, resumedAtStep: trainer.stepsDone) : nil
