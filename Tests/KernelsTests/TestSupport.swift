@@ -64,4 +64,12 @@ struct GEMMOperands {
         self.bT = bT
         start = rng.floats(m * (n + 16))
     }
+
+    /// The first (row, column) beyond the n computed columns that a GEMM wrote into `c` `[m, ldc]`, or nil.
+    func writtenBeyond(n: Int, in c: [Float]) -> (row: Int, column: Int)? {
+        for i in 0..<(c.count / ldc) {
+            for j in n..<ldc where c[i * ldc + j].bitPattern != start[i * ldc + j].bitPattern { return (i, j) }
+        }
+        return nil
+    }
 }
