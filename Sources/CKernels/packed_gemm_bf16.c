@@ -117,11 +117,13 @@ TBF16 static void convert_rows(size_t rows, size_t k, const float *a, size_t lda
     }
 }
 
-/// c[rows][cols] (rows ≤ 8, cols ≤ 48, row stride ldc) = (first ? 0 : c) + a[8][2kc]·b[2kc][48] in k pairs:
-/// `a` 8 rows of kc bf16 pairs (row stride lda pairs), `b` kc × 48 × 2 bf16; after the last k block, α·c (when
-/// α ≠ 1) + bias, act.
-TBF16 static void kernel(size_t kc, const uint32_t *a, size_t lda, const uint16_t *b, float *c, size_t ldc, int first, int last,
-                         float alpha, const float *bias, int activation, size_t rows, size_t cols) {
+/// c[rows][cols] (rows ≤ 8, cols ≤ 16·NV, row stride ldc) = (first ? 0 : c) + a[8][2kc]·b[2kc][48] in k pairs:
+/// `a` 8 rows of kc bf16 pairs (row stride lda pairs), `b` kc × 48 × 2 bf16 (only the first 16·NV columns read);
+/// after the last k block, α·c (when α ≠ 1) + bias, act. NV (1, 2 or 3 vectors of 16 columns) is a constant in
+/// each instantiation below, so a panel's last 16 or 32 columns cost one or two thirds of a full one.
+TBF16 static inline __attribute__((always_inline)) void kernel_nv(size_t kc, const uint32_t *a, size_t lda, const uint16_t *b, float *c,
+                                                                 size_t ldc, int first, int last, float alpha, const float *bias,
+                                                                 int activation, size_t rows, size_t cols, const int NV) {
     __mmask16 m0 = tail_mask512(cols), m1 = tail_mask512(cols > 16 ? cols - 16 : 0), m2 = tail_mask512(cols > 32 ? cols - 32 : 0);
     __m512 c0[MR], c1[MR], c2[MR];
 #pragma clang loop unroll(full)
@@ -130,18 +132,19 @@ TBF16 static void kernel(size_t kc, const uint32_t *a, size_t lda, const uint16_
             c0[i] = _mm512_setzero_ps(); c1[i] = _mm512_setzero_ps(); c2[i] = _mm512_setzero_ps();
         } else {
             c0[i] = _mm512_maskz_loadu_ps(m0, c + i * ldc);
-            c1[i] = _mm512_maskz_loadu_ps(m1, c + i * ldc + 16);
-            c2[i] = _mm512_maskz_loadu_ps(m2, c + i * ldc + 32);
+            c1[i] = NV > 1 ? _mm512_maskz_loadu_ps(m1, c + i * ldc + 16) : _mm512_setzero_ps();
+            c2[i] = NV > 2 ? _mm512_maskz_loadu_ps(m2, c + i * ldc + 32) : _mm512_setzero_ps();
         }
     }
     for (size_t q = 0; q < kc; q++) {
-        __m512bh b0 = (__m512bh)_mm512_loadu_si512(b), b1 = (__m512bh)_mm512_loadu_si512(b + 32), b2 = (__m512bh)_mm512_loadu_si512(b + 64);
+        __m512bh b0 = (__m512bh)_mm512_loadu_si512(b);
+        __m512bh b1 = NV > 1 ? (__m512bh)_mm512_loadu_si512(b + 32) : b0, b2 = NV > 2 ? (__m512bh)_mm512_loadu_si512(b + 64) : b0;
 #pragma clang loop unroll(full)
         for (size_t i = 0; i < MR; i++) {
             __m512bh ai = (__m512bh)_mm512_set1_epi32((int)a[i * lda]);
             c0[i] = _mm512_dpbf16_ps(c0[i], ai, b0);
-            c1[i] = _mm512_dpbf16_ps(c1[i], ai, b1);
-            c2[i] = _mm512_dpbf16_ps(c2[i], ai, b2);
+            if (NV > 1) c1[i] = _mm512_dpbf16_ps(c1[i], ai, b1);
+            if (NV > 2) c2[i] = _mm512_dpbf16_ps(c2[i], ai, b2);
         }
         a += 1;
         b += DK_PANEL * 2;
@@ -166,9 +169,17 @@ TBF16 static void kernel(size_t kc, const uint32_t *a, size_t lda, const uint16_
     for (size_t i = 0; i < MR; i++) {
         if (i >= rows) continue;
         _mm512_mask_storeu_ps(c + i * ldc, m0, c0[i]);
-        _mm512_mask_storeu_ps(c + i * ldc + 16, m1, c1[i]);
-        _mm512_mask_storeu_ps(c + i * ldc + 32, m2, c2[i]);
+        if (NV > 1) _mm512_mask_storeu_ps(c + i * ldc + 16, m1, c1[i]);
+        if (NV > 2) _mm512_mask_storeu_ps(c + i * ldc + 32, m2, c2[i]);
     }
+}
+
+/// The micro-kernel for a panel of `cols` columns: 3, 2 or 1 vectors of 16.
+TBF16 static void kernel(size_t kc, const uint32_t *a, size_t lda, const uint16_t *b, float *c, size_t ldc, int first, int last,
+                         float alpha, const float *bias, int activation, size_t rows, size_t cols) {
+    if (cols > 32) kernel_nv(kc, a, lda, b, c, ldc, first, last, alpha, bias, activation, rows, cols, 3);
+    else if (cols > 16) kernel_nv(kc, a, lda, b, c, ldc, first, last, alpha, bias, activation, rows, cols, 2);
+    else kernel_nv(kc, a, lda, b, c, ldc, first, last, alpha, bias, activation, rows, cols, 1);
 }
 
 /// This thread's A buffer (bf16 rows in k pairs), grown on demand and kept for the thread's next calls.
