@@ -43,34 +43,39 @@ void dk_unpack_weight_rows(const float *packed, size_t k, size_t row_begin, size
     }
 }
 
-/// c[8][48] (row stride ldc) = (first ? 0 : c) + a[8][kc]·b[kc][48]; after the last block, + bias, act.
+/// c[8][16·NV] (row stride ldc) = (first ? 0 : c) + a[8][kc]·b[kc][16·NV]; after the last block, + bias, act.
 /// a(i, kk) at a[i·rsa + kk·csa] (row-major: csa = 1; a transposed operand: rsa = 1); b row kk at b + kk·ldb
-/// (48 for a packed panel, the row stride of a row-major [k, n] matrix otherwise).
-T512 static void kernel(size_t kc, const float *a, size_t rsa, size_t csa, const float *b, size_t ldb, float *c, size_t ldc,
-                        int first, int last, float alpha, const float *bias, int activation) {
+/// (48 for a packed panel, the row stride of a row-major [k, n] matrix otherwise). NV (3 vectors of 16 columns:
+/// a full panel; 2 or 1 for a last panel of ≤ 32 or ≤ 16 columns) is a constant in each instantiation below.
+T512 static inline __attribute__((always_inline)) void kernel_nv(size_t kc, const float *a, size_t rsa, size_t csa, const float *b,
+                                                                size_t ldb, float *c, size_t ldc, int first, int last, float alpha,
+                                                                const float *bias, int activation, const int NV) {
     __m512 c0[MR], c1[MR], c2[MR];
     for (int i = 0; i < MR; i++) {
         if (first) {
             c0[i] = _mm512_setzero_ps(); c1[i] = _mm512_setzero_ps(); c2[i] = _mm512_setzero_ps();
         } else {
-            c0[i] = _mm512_loadu_ps(c + i * ldc); c1[i] = _mm512_loadu_ps(c + i * ldc + 16); c2[i] = _mm512_loadu_ps(c + i * ldc + 32);
+            c0[i] = _mm512_loadu_ps(c + i * ldc);
+            c1[i] = NV > 1 ? _mm512_loadu_ps(c + i * ldc + 16) : _mm512_setzero_ps();
+            c2[i] = NV > 2 ? _mm512_loadu_ps(c + i * ldc + 32) : _mm512_setzero_ps();
         }
     }
     for (size_t kk = 0; kk < kc; kk++) {
-        __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16), b2 = _mm512_loadu_ps(b + 32);
+        __m512 b0 = _mm512_loadu_ps(b), b1 = NV > 1 ? _mm512_loadu_ps(b + 16) : b0, b2 = NV > 2 ? _mm512_loadu_ps(b + 32) : b0;
 #pragma clang loop unroll(full)
         for (int i = 0; i < MR; i++) {
             __m512 ai = _mm512_set1_ps(a[i * rsa]);
             c0[i] = _mm512_fmadd_ps(ai, b0, c0[i]);
-            c1[i] = _mm512_fmadd_ps(ai, b1, c1[i]);
-            c2[i] = _mm512_fmadd_ps(ai, b2, c2[i]);
+            if (NV > 1) c1[i] = _mm512_fmadd_ps(ai, b1, c1[i]);
+            if (NV > 2) c2[i] = _mm512_fmadd_ps(ai, b2, c2[i]);
         }
         a += csa;
         b += ldb;
     }
     if (last) {
         __m512 z = _mm512_setzero_ps();
-        __m512 bias0 = bias ? _mm512_loadu_ps(bias) : z, bias1 = bias ? _mm512_loadu_ps(bias + 16) : z, bias2 = bias ? _mm512_loadu_ps(bias + 32) : z;
+        __m512 bias0 = bias ? _mm512_loadu_ps(bias) : z, bias1 = bias && NV > 1 ? _mm512_loadu_ps(bias + 16) : z;
+        __m512 bias2 = bias && NV > 2 ? _mm512_loadu_ps(bias + 32) : z;
         if (alpha != 1.0f) {
             __m512 s = _mm512_set1_ps(alpha);
             for (int i = 0; i < MR; i++) { c0[i] = _mm512_mul_ps(c0[i], s); c1[i] = _mm512_mul_ps(c1[i], s); c2[i] = _mm512_mul_ps(c2[i], s); }
@@ -82,8 +87,24 @@ T512 static void kernel(size_t kc, const float *a, size_t rsa, size_t csa, const
         }
     }
     for (int i = 0; i < MR; i++) {
-        _mm512_storeu_ps(c + i * ldc, c0[i]); _mm512_storeu_ps(c + i * ldc + 16, c1[i]); _mm512_storeu_ps(c + i * ldc + 32, c2[i]);
+        _mm512_storeu_ps(c + i * ldc, c0[i]);
+        if (NV > 1) _mm512_storeu_ps(c + i * ldc + 16, c1[i]);
+        if (NV > 2) _mm512_storeu_ps(c + i * ldc + 32, c2[i]);
     }
+}
+
+/// A full 48-column panel, and the narrower last panels (≤ 32, ≤ 16 columns: 2 or 1 vectors instead of 3).
+T512 static void kernel(size_t kc, const float *a, size_t rsa, size_t csa, const float *b, size_t ldb, float *c, size_t ldc,
+                        int first, int last, float alpha, const float *bias, int activation) {
+    kernel_nv(kc, a, rsa, csa, b, ldb, c, ldc, first, last, alpha, bias, activation, 3);
+}
+T512 static void kernel32(size_t kc, const float *a, size_t rsa, size_t csa, const float *b, size_t ldb, float *c, size_t ldc,
+                          int first, int last, float alpha, const float *bias, int activation) {
+    kernel_nv(kc, a, rsa, csa, b, ldb, c, ldc, first, last, alpha, bias, activation, 2);
+}
+T512 static void kernel16(size_t kc, const float *a, size_t rsa, size_t csa, const float *b, size_t ldb, float *c, size_t ldc,
+                          int first, int last, float alpha, const float *bias, int activation) {
+    kernel_nv(kc, a, rsa, csa, b, ldb, c, ldc, first, last, alpha, bias, activation, 1);
 }
 
 #define MR2 6
@@ -168,8 +189,10 @@ static const float *panel_block(struct b_operand b, size_t k, size_t p, size_t p
 /// the `parts` column slices (48 / parts wide) of the panel in turn. The last < mr rows go through a zero-padded
 /// copy of A, and the last < 48 columns (n % 48, never for packed B) through a zero-padded panel; both write C
 /// through a tile buffer. `accumulate`: C starts from what it holds (β = 1; then α must be 1). Returns 0, or -1
-/// (C untouched) when the panel buffer cannot be allocated.
-static int sgemm_with(micro_kernel kernel, size_t mr, size_t parts, size_t m, size_t n, size_t k, const float *a, size_t rsa,
+/// (C untouched) when the panel buffer cannot be allocated. `narrow32` / `narrow16` (one slice, `parts` 1): the
+/// kernels for a last panel of ≤ 32 / ≤ 16 columns, or NULL.
+static int sgemm_with(micro_kernel kernel, micro_kernel narrow32, micro_kernel narrow16, size_t mr, size_t parts, size_t m, size_t n,
+                      size_t k, const float *a, size_t rsa,
                       size_t csa, struct b_operand b, size_t panel_begin, size_t panel_end, float *c, size_t ldc, int accumulate,
                       float alpha, const float *bias, int activation) {
     float tail_a[MR * KC] __attribute__((aligned(64)));      // [mr, kc] f32 (≤ 36 KB): the last < mr rows of A, zero-padded
@@ -186,6 +209,7 @@ static int sgemm_with(micro_kernel kernel, size_t mr, size_t parts, size_t m, si
             bias_p = bias_tail;
         }
         float *cp = c + p * DK_PANEL;
+        micro_kernel panel_kernel = cols <= 16 && narrow16 ? narrow16 : cols <= 32 && narrow32 ? narrow32 : kernel;
         for (size_t pc = 0; pc < k; pc += KC) {
             size_t kc = k - pc < KC ? k - pc : KC;
             int first = pc == 0 && !accumulate, last = pc + kc == k;
@@ -208,7 +232,7 @@ static int sgemm_with(micro_kernel kernel, size_t mr, size_t parts, size_t m, si
                 size_t ldt = direct ? ldc : DK_PANEL;
                 if (!direct && !first) for (size_t i = 0; i < r; i++) memcpy(tile + i * DK_PANEL, cp + (ir + i) * ldc, cols * sizeof(float));
                 for (size_t t = 0; t < parts; t++)
-                    kernel(kc, ap, ars, acs, bp + t * width, DK_PANEL, ct + t * width, ldt, first, last, alpha,
+                    panel_kernel(kc, ap, ars, acs, bp + t * width, DK_PANEL, ct + t * width, ldt, first, last, alpha,
                            bias_p ? bias_p + t * width : NULL, activation);
                 if (!direct) for (size_t i = 0; i < r; i++) memcpy(cp + (ir + i) * ldc, tile + i * DK_PANEL, cols * sizeof(float));
             }
@@ -220,8 +244,11 @@ static int sgemm_with(micro_kernel kernel, size_t mr, size_t parts, size_t m, si
 static int sgemm_dispatch(size_t m, size_t n, size_t k, const float *a, size_t rsa, size_t csa, struct b_operand b, size_t panel_begin,
                           size_t panel_end, float *c, size_t ldc, int accumulate, float alpha, const float *bias, int activation) {
     if (m == 0 || panel_begin >= panel_end) return 0;
-    if (dk_vector_level() >= 2) return sgemm_with(kernel, MR, 1, m, n, k, a, rsa, csa, b, panel_begin, panel_end, c, ldc, accumulate, alpha, bias, activation);
-    return sgemm_with(kernel256, MR2, 3, m, n, k, a, rsa, csa, b, panel_begin, panel_end, c, ldc, accumulate, alpha, bias, activation);
+    if (dk_vector_level() >= 2)
+        return sgemm_with(kernel, kernel32, kernel16, MR, 1, m, n, k, a, rsa, csa, b, panel_begin, panel_end, c, ldc, accumulate, alpha, bias,
+                          activation);
+    return sgemm_with(kernel256, NULL, NULL, MR2, 3, m, n, k, a, rsa, csa, b, panel_begin, panel_end, c, ldc, accumulate, alpha, bias,
+                      activation);
 }
 
 void dk_sgemm_packed(size_t m, size_t k, const float *a, size_t lda, const float *packed, size_t panel_begin, size_t panel_end,
