@@ -182,18 +182,22 @@ TBF16 static void kernel(size_t kc, const uint32_t *a, size_t lda, const uint16_
     else kernel_nv(kc, a, lda, b, c, ldc, first, last, alpha, bias, activation, rows, cols, 1);
 }
 
-/// This thread's A buffer (bf16 rows in k pairs), grown on demand and kept for the thread's next calls.
-static _Thread_local uint32_t *a_buffer = NULL;
+/// A per-thread buffer of at least `bytes` (64-byte aligned), grown on demand and kept for the thread's next
+/// calls; NULL when it cannot be allocated (then `*capacity` is 0, so the next call tries again).
+static void *grown(void **buffer, size_t *capacity, size_t bytes) {
+    if (bytes > *capacity) {
+        free(*buffer);
+        *buffer = aligned_alloc(64, (bytes + 63) / 64 * 64);
+        *capacity = *buffer ? bytes : 0;
+    }
+    return *buffer;
+}
+
+/// This thread's A buffer (bf16 rows in k pairs).
+static _Thread_local void *a_buffer = NULL;
 static _Thread_local size_t a_capacity = 0;
 
-static uint32_t *a_scratch(size_t pairs) {
-    if (pairs > a_capacity) {
-        free(a_buffer);
-        a_buffer = aligned_alloc(64, (pairs * 4 + 63) / 64 * 64);
-        a_capacity = a_buffer ? pairs : 0;
-    }
-    return a_buffer;
-}
+static uint32_t *a_scratch(size_t pairs) { return grown(&a_buffer, &a_capacity, pairs * 4); }
 
 /// c[m][cols] (row stride ldc; cols ≤ 48) = (accumulate ? c : 0) + a·b (+ bias, act) for `a` [⌈m/8⌉·8][kp] bf16 pairs
 /// (rows beyond m zero) and one packed panel `b` [kp][48][2]: k blocks of KCP pairs, row blocks of 8.
@@ -236,30 +240,22 @@ TBF16 static void pack_panel(size_t k, size_t cols, const float *b, size_t ldb, 
     }
 }
 
-/// This thread's activation panel buffer ([⌈k/2⌉][48][2] bf16), grown on demand.
-static _Thread_local uint16_t *panel_buffer = NULL;
+/// This thread's panel buffer for k values ([⌈k/2⌉][48][2] bf16), or NULL when it cannot be allocated.
+static _Thread_local void *panel_buffer = NULL;
 static _Thread_local size_t panel_capacity = 0;
 
-/// This thread's panel buffer for k values (⌈k/2⌉·48·2 bf16), or NULL when it cannot be allocated.
-static uint16_t *panel_scratch(size_t k) {
-    size_t need = (k + 1) / 2 * DK_PANEL * 2;
-    if (need > panel_capacity) {
-        free(panel_buffer);
-        panel_buffer = aligned_alloc(64, (need * 2 + 63) / 64 * 64);
-        panel_capacity = panel_buffer ? need : 0;
-    }
-    return panel_buffer;
-}
+static uint16_t *panel_scratch(size_t k) { return grown(&panel_buffer, &panel_capacity, (k + 1) / 2 * DK_PANEL * 2 * sizeof(uint16_t)); }
 
 int dk_bf16gemm_weight_left(size_t m, size_t n, size_t k, const uint16_t *w_rows, const float *b, size_t ldb, float *c, size_t ldc,
                             int accumulate) {
     if (m == 0 || n == 0) return 0;
     size_t kp = (k + 1) / 2;
-    if (!panel_scratch(k)) return -1;
+    uint16_t *panel = panel_scratch(k);  // [⌈k/2⌉, 48, 2] bf16
+    if (!panel) return -1;
     for (size_t p = 0; p * DK_PANEL < n; p++) {
         size_t cols = n - p * DK_PANEL < DK_PANEL ? n - p * DK_PANEL : DK_PANEL;
-        pack_panel(k, cols, b + p * DK_PANEL, ldb, panel_buffer);
-        panel_gemm(m, cols, kp, (const uint32_t *)w_rows, panel_buffer, c + p * DK_PANEL, ldc, accumulate, 1.0f, NULL, 0);
+        pack_panel(k, cols, b + p * DK_PANEL, ldb, panel);
+        panel_gemm(m, cols, kp, (const uint32_t *)w_rows, panel, c + p * DK_PANEL, ldc, accumulate, 1.0f, NULL, 0);
     }
     return 0;
 }
@@ -297,18 +293,10 @@ TBF16 static void convert_transposed(size_t m, size_t k, const float *a, size_t 
 }
 
 /// This thread's row buffer for one row of a transposed B (2⌈k/2⌉ bf16).
-static _Thread_local uint16_t *row_buffer = NULL;
+static _Thread_local void *row_buffer = NULL;
 static _Thread_local size_t row_capacity = 0;
 
-static uint16_t *row_scratch(size_t k) {
-    size_t need = (k + 1) / 2 * 2;
-    if (need > row_capacity) {
-        free(row_buffer);
-        row_buffer = aligned_alloc(64, (need * 2 + 63) / 64 * 64);
-        row_capacity = row_buffer ? need : 0;
-    }
-    return row_buffer;
-}
+static uint16_t *row_scratch(size_t k) { return grown(&row_buffer, &row_capacity, (k + 1) / 2 * 2 * sizeof(uint16_t)); }
 
 int dk_bf16gemm(size_t m, size_t n, size_t k, const float *a, size_t rsa, size_t csa, const float *b, size_t ldb, int b_transposed,
                 size_t panel_begin, size_t panel_end, float *c, size_t ldc, int accumulate, float alpha, const float *bias, int activation) {
